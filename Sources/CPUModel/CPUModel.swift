@@ -1,0 +1,1 @@
+// The traced multi-CPU RISC-V emulator (issue 3) lives here.

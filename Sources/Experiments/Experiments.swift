@@ -1,0 +1,1 @@
+// Configs, runs, analyses, statistics and reports live here.

@@ -1,0 +1,9 @@
+import ArgumentParser
+import Experiments
+
+@main
+struct MTLab: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mtlab",
+        abstract: "A cache-coherence simulation laboratory.")
+}
