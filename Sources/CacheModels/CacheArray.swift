@@ -37,7 +37,9 @@ public struct CacheArray {
         self.ways = geometry.ways
         let slots = geometry.sets * geometry.ways
         tags = .allocate(capacity: slots)
-        tags.initialize(repeating: 0, count: slots)
+        // No line number reaches UInt64.max (an access may not run past the address space), so
+        // an empty way never looks like a stale copy of a real line.
+        tags.initialize(repeating: .max, count: slots)
         states = .allocate(capacity: slots)
         states.initialize(repeating: 0, count: slots)
         payloads = .allocate(capacity: slots)
@@ -67,6 +69,25 @@ public struct CacheArray {
             slot &+= 1
         }
         return -1
+    }
+
+    /// The slot whose tag is `line` in `set`, valid or not, or -1. An invalidated way keeps
+    /// its tag and payload until refilled, so its owner can recognise a line it just lost.
+    /// A valid match wins over a stale one.
+    @inlinable @inline(__always)
+    public func lookupIncludingStale(line: UInt64, set: Int) -> Int {
+        let base = set &* ways
+        var slot = base
+        let end = base &+ ways
+        var stale = -1
+        while slot < end {
+            if tags[slot] == line {
+                if states[slot] != 0 { return slot }
+                stale = slot
+            }
+            slot &+= 1
+        }
+        return stale
     }
 
     /// Records a hit on `slot` (LRU and PLRU update; FIFO and random do nothing).
