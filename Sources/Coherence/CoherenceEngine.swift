@@ -18,6 +18,11 @@ struct CoherenceEngine {
     let coherent: Bool
     /// Keep `LineRecord.present` exact (coherent protocols, or checking mode).
     let tracksPresence: Bool
+    let checkInvariants: Bool
+    /// Bit s set: a load (store) hit in state s is a plain hit that keeps the state, by the
+    /// protocol table, so the engine may skip looking the cell up.
+    let silentLoadHits: UInt8
+    let silentStoreHits: UInt8
     /// Packed protocol cells (``ProtocolTable/packed()``).
     let cells: UnsafeMutablePointer<UInt16>
     let caches: UnsafeMutablePointer<CacheArray>
@@ -39,7 +44,16 @@ struct CoherenceEngine {
         maskWords = (g.lineSize + 63) / 64
         coherent = configuration.coherence != .none
         tracksPresence = coherent || configuration.checkInvariants
-        let packed = ProtocolTable.of(configuration.coherence).packed()
+        checkInvariants = configuration.checkInvariants
+        let table = ProtocolTable.of(configuration.coherence)
+        func silent(_ event: ProtocolEvent) -> UInt8 {
+            table.states.reduce(0) { mask, state in
+                table[state, event] == Transition(next: state, actions: .hit) ? mask | 1 << state.rawValue : mask
+            }
+        }
+        silentLoadHits = silent(.load)
+        silentStoreHits = silent(.store)
+        let packed = table.packed()
         cells = .allocate(capacity: packed.count)
         cells.initialize(from: packed, count: packed.count)
         caches = .allocate(capacity: cpus)
@@ -56,9 +70,17 @@ struct CoherenceEngine {
                 throw error
             }
         }
-        counters = .allocate(capacity: cpus)
+        counters = .allocate(capacity: cpus)  // accesses and hits stay 0: see counters(ofCPU:)
         counters.initialize(repeating: CoherenceCounters(), count: cpus)
         lines = LineTable(cpus: cpus, lineSize: lineSize)
+    }
+
+    /// The spec counters of `cpu`, completing the two the hot loop leaves out.
+    func counters(ofCPU cpu: Int) -> CoherenceCounters {
+        var c = counters[cpu]
+        c.accesses = c.reads + c.writes
+        c.hits = c.accesses - c.misses
+        return c
     }
 
     func deallocate() {
@@ -82,78 +104,75 @@ struct CoherenceEngine {
 
     mutating func apply(_ batch: UnsafeBufferPointer<Access>) throws {
         let lineMask = UInt64(lineSize - 1)
-        // Lines that miss live in DRAM-sized tables; start loading their hash slot 16 accesses
-        // ahead and their record 8 ahead, so the misses overlap instead of queueing.
         let count = batch.count
         for i in 0..<count {
+            // Lines that miss live in DRAM-sized tables: start loading their hash slot 32
+            // accesses ahead and their record 16 ahead, so the misses overlap.
             if i &+ 32 < count { lines.prefetchSlot(of: batch[i &+ 32].address >> lineShift) }
             if i &+ 16 < count { lines.prefetchRecord(of: batch[i &+ 16].address >> lineShift) }
             let access = batch[i]
             let cpu = Int(access.cpu)
             guard cpu < cpus else { throw AccessError.cpuOutOfRange(access, cpus: cpus) }
             let size = UInt64(access.size)
-            switch access.kind {
-            case .load, .store, .atomic:
-                guard size >= 1, size <= UInt64(maximumAccessSize) else { throw AccessError.badSize(access) }
-                let (end, overflow) = access.address.addingReportingOverflow(size)
-                guard !overflow || end == 0 else { throw AccessError.addressOverflow(access) }
-                let first = access.address >> lineShift
-                let last = (access.address &+ (size &- 1)) >> lineShift
-                let write = access.kind != .load
-                let atomic = access.kind == .atomic
-                if first == last {
-                    let lo = Int(access.address & lineMask)
-                    try lineAccess(cpu: cpu, line: first, lo: lo, hi: lo &+ Int(size), write: write, atomic: atomic)
-                } else {
-                    var line = first
-                    while true {
-                        let lo = line == first ? Int(access.address & lineMask) : 0
-                        let hi = line == last ? Int((access.address &+ (size &- 1)) & lineMask) &+ 1 : lineSize
-                        try lineAccess(cpu: cpu, line: line, lo: lo, hi: hi, write: write, atomic: atomic)
-                        if line == last { break }
-                        line &+= 1
-                    }
-                }
-            case .fetch:
+            guard access.kind.isDataAccess else {
+                if access.kind != .fetch { maintain(cpu: cpu, kind: access.kind, address: access.address, size: size) }
                 continue
-            case .copyBack, .invalidate:
-                maintain(cpu: cpu, kind: access.kind, address: access.address, size: size)
+            }
+            guard size >= 1, size <= UInt64(maximumAccessSize) else { throw AccessError.badSize(access) }
+            let (end, overflow) = access.address.addingReportingOverflow(size)
+            guard !overflow || end == 0 else { throw AccessError.addressOverflow(access) }
+            let last = (access.address &+ (size &- 1)) >> lineShift
+            var line = access.address >> lineShift
+            var lo = Int(access.address & lineMask)
+            // One line access per touched line, in ascending order (spec §2).
+            while true {
+                let hi = line == last ? Int((access.address &+ (size &- 1)) & lineMask) &+ 1 : lineSize
+                let index = lineAccess(cpu: cpu, line: line, lo: lo, hi: hi, kind: access.kind)
+                if checkInvariants { try checkInvariant(line: line, index: index, after: cpu) }
+                if line == last { break }
+                line &+= 1
+                lo = 0
             }
         }
     }
 
     // MARK: One line access
 
+    /// Simulates one line access and returns the line's record index. `accesses` and `hits`
+    /// are not counted here: ``counters(ofCPU:)`` derives them from reads, writes and misses.
     @inline(__always)
-    mutating func lineAccess(cpu c: Int, line: UInt64, lo: Int, hi: Int, write: Bool, atomic: Bool) throws {
+    mutating func lineAccess(cpu c: Int, line: UInt64, lo: Int, hi: Int, kind: AccessKind) -> Int {
         let cb = UInt64(1) << UInt64(c)
+        let write = kind != .load
         let bytes = ByteRange(lo: lo, hi: hi)
         let set = Int(truncatingIfNeeded: line & setMask)
         let cache = caches + c
         let counter = counters + c
-        counter.pointee.accesses &+= 1
         if write {
             counter.pointee.writes &+= 1
-            if atomic { counter.pointee.atomics &+= 1 }
+            if kind == .atomic { counter.pointee.atomics &+= 1 }
         } else {
             counter.pointee.reads &+= 1
         }
 
         let found = cache.pointee.lookupIncludingStale(line: line, set: set)
         let index: Int
-        if found >= 0 && cache.pointee.states[found] != 0 {
+        let state = found >= 0 ? cache.pointee.states[found] : 0
+        if state != 0 {
             index = Int(cache.pointee.payloads[found])
-            let t = transition(cache.pointee.states[found], write ? .store : .load)
-            counter.pointee.hits &+= 1
             cache.pointee.touch(slot: found)
-            if t.actions.contains(.upgrade) {
-                counter.pointee.upgrades &+= 1
-                let peers = lines.record(index).pointee.present & ~cb
-                if peers != 0 {
-                    _ = snoop(peers: peers, of: index, set: set, event: .peerStore, requester: c)
+            // Most hits change nothing (the table says so; see `silentHits`): skip the cell.
+            if (write ? silentStoreHits : silentLoadHits) >> state & 1 == 0 {
+                let t = transition(state, write ? .store : .load)
+                if t.actions.contains(.upgrade) {
+                    counter.pointee.upgrades &+= 1
+                    let peers = lines.record(index).pointee.present & ~cb
+                    if peers != 0 {
+                        _ = snoop(peers: peers, of: index, set: set, event: .peerStore, requester: c)
+                    }
                 }
+                cache.pointee.states[found] = t.next
             }
-            cache.pointee.states[found] = t.next
         } else {
             // An invalid way that still carries this line's tag (left by an invalidation)
             // still names its record: no hash probe for the typical coherence miss.
@@ -223,7 +242,7 @@ struct CoherenceEngine {
             record.pointee.readers |= cb
             mark(masks.read, bytes)
         }
-        if configuration.checkInvariants { try checkInvariant(line: line, index: index, after: c) }
+        return index
     }
 
     /// Applies `event` to every peer in `peers` holding line `index`; returns whether one of
