@@ -27,6 +27,31 @@ import Testing
         }
     }
 
+    /// Gzip data is inflated on a background thread; stopping early must neither hang
+    /// nor lose the bytes already delivered.
+    @Test func gzipInputCanStopAnywhere() throws {
+        try withTemporaryDirectory { folder throws in
+            let path = folder + "/big.gz"
+            let bytes = (0..<(5 << 20)).map { UInt8(truncatingIfNeeded: $0 % 251) }
+            try writeFile(path, bytes)
+            for prefix in [0, 1, 1 << 20, 3 << 20] {
+                let input = try TraceFileInput(path: path)
+                var buffer = [UInt8](repeating: 0, count: 1 << 16)
+                var seen = 0
+                while seen < prefix {
+                    let count = try buffer.withUnsafeMutableBytes { try input.read(into: $0) }
+                    #expect(buffer[0..<count].elementsEqual(bytes[seen..<(seen + count)]))
+                    seen += count
+                }
+                if prefix == 1 << 20 {
+                    input.close()
+                    #expect(try buffer.withUnsafeMutableBytes { try input.read(into: $0) } == 0)
+                }
+            }
+            #expect(try readAllBytes(TraceFileInput(path: path), chunk: 100_000) == bytes)
+        }
+    }
+
     @Test func emptyFileIsEmpty() throws {
         try withTemporaryDirectory { folder throws in
             try writeFile(folder + "/empty", [])

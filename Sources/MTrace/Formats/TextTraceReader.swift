@@ -11,8 +11,8 @@ public struct TextTraceReader: TraceSource {
     private let cpus: UInt64
     private var failure: TraceError?
 
-    /// Opens `path`; `cpus` is the run's CPU count (every `cpu` field must be below it),
-    /// `displayName` is what errors print, and `chunkSize` the bytes read at a time.
+    /// Opens `path`; `cpus` is the run's CPU count, 1...65536 (every `cpu` field must be
+    /// below it), `displayName` is what errors print, and `chunkSize` the bytes read at a time.
     public init(path: String, displayName: String? = nil, cpus: Int, chunkSize: Int = 1 << 20) throws {
         precondition(cpus >= 1 && cpus <= Int(UInt16.max) + 1, "cpus must be 1...65536")
         let input = try TraceFileInput(path: path, displayName: displayName)

@@ -40,7 +40,7 @@ public final class TextTraceWriter: AccessSink {
             default:
                 output.discard()
                 throw TraceError(file: output.displayName,
-                                 message: "a text trace holds only loads, stores and atomics, not \(access.kind)")
+                                 message: "a text trace holds only loads, stores and atomics, found a \(access.kind) access")
             }
             let size = UInt64(access.size)
             guard size >= 1 && size <= UInt64(maximumAccessSize), size &- 1 <= ~access.address else {
