@@ -1,0 +1,169 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// Byte-level helpers shared by the line parsers and writers. The parsers work on
+// buffers whose last complete line ends in "\n", so every scan below stops at a
+// newline without a bounds check: none of the classes tested here contains "\n"
+// except where a function says so.
+
+let asciiTab: UInt8 = 0x09
+let asciiNewline: UInt8 = 0x0A
+let asciiReturn: UInt8 = 0x0D
+let asciiSpace: UInt8 = 0x20
+let asciiHash: UInt8 = 0x23
+let asciiZero: UInt8 = 0x30
+
+/// A field separator: space or tab.
+@inline(__always)
+func isBlank(_ c: UInt8) -> Bool { c == asciiSpace || c == asciiTab }
+
+/// Space, tab, "\n", "\r" or "#": what may follow a field of a text trace.
+@inline(__always)
+func isTextFieldEnd(_ c: UInt8) -> Bool {
+    let mask: UInt64 = 1 << 0x20 | 1 << 0x09 | 1 << 0x0A | 1 << 0x0D | 1 << 0x23
+    return c <= 0x23 && (mask >> UInt64(c)) & 1 != 0
+}
+
+/// Space, tab, "\n" or "\r": what may follow a field of a din trace (din has no comments).
+@inline(__always)
+func isDinFieldEnd(_ c: UInt8) -> Bool {
+    let mask: UInt64 = 1 << 0x20 | 1 << 0x09 | 1 << 0x0A | 1 << 0x0D
+    return c <= 0x20 && (mask >> UInt64(c)) & 1 != 0
+}
+
+/// Per-byte lookup tables for the parsers. Table lookups rather than comparisons,
+/// because the hex digits and record types of a trace are close to random and a
+/// mispredicted branch per byte would cost more than the whole parse.
+struct ByteTables: @unchecked Sendable {  // immutable after init
+    /// `hex[c]`: the value of hex digit `c` (either case), or 0xFF.
+    let hex: UnsafePointer<UInt8>
+    /// `dinType[c]`: for a din record type, `form << 4 | AccessKind.rawValue` with form 1
+    /// traditional (0-5) and 2 extended (r w i m c v, either case, as Dinero IV reads them);
+    /// 0 for anything else.
+    let dinType: UnsafePointer<UInt8>
+    /// `textOperation[c]`: `AccessKind.rawValue + 1` for R, W and A; 0 for anything else.
+    let textOperation: UnsafePointer<UInt8>
+
+    /// Built once per process and never freed.
+    static let shared = ByteTables()
+
+    private init() {
+        let storage = UnsafeMutablePointer<UInt8>.allocate(capacity: 3 * 256)
+        storage.initialize(repeating: 0, count: 3 * 256)
+        let hex = storage
+        let din = storage + 256
+        let op = storage + 512
+        for c in 0..<256 { hex[c] = 0xFF }
+        for (i, c) in "0123456789".utf8.enumerated() { hex[Int(c)] = UInt8(i) }
+        for (i, c) in "abcdef".utf8.enumerated() { hex[Int(c)] = UInt8(10 + i) }
+        for (i, c) in "ABCDEF".utf8.enumerated() { hex[Int(c)] = UInt8(10 + i) }
+        let traditional: [(Character, AccessKind)] = [
+            ("0", .load), ("1", .store), ("2", .fetch), ("3", .load), ("4", .copyBack), ("5", .invalidate)]
+        let extended: [(Character, AccessKind)] = [
+            ("r", .load), ("w", .store), ("i", .fetch), ("m", .load), ("c", .copyBack), ("v", .invalidate)]
+        for (c, kind) in traditional { din[Int(c.asciiValue!)] = 1 << 4 | kind.rawValue }
+        for (c, kind) in extended {
+            din[Int(c.asciiValue!)] = 2 << 4 | kind.rawValue
+            din[Int(c.uppercased().first!.asciiValue!)] = 2 << 4 | kind.rawValue
+        }
+        for (c, kind) in [("R", AccessKind.load), ("W", .store), ("A", .atomic)] as [(Character, AccessKind)] {
+            op[Int(c.asciiValue!)] = kind.rawValue + 1
+        }
+        self.hex = UnsafePointer(hex)
+        dinType = UnsafePointer(din)
+        textOperation = UnsafePointer(op)
+    }
+}
+
+/// Index of the first "\n" at or after `p`; the caller guarantees one exists.
+@inline(__always)
+func skipToNewline(_ p: UnsafePointer<UInt8>) -> UnsafePointer<UInt8> {
+    var q = p
+    while q.pointee != asciiNewline { q += 1 }
+    return q
+}
+
+/// Writes `value` in lowercase hexadecimal without a prefix; returns the bytes written (1...16).
+@inline(__always)
+func putHex(_ value: UInt64, at p: UnsafeMutablePointer<UInt8>) -> Int {
+    let digits = value == 0 ? 1 : (67 - value.leadingZeroBitCount) >> 2
+    var x = value
+    var i = digits
+    while i > 0 {
+        i -= 1
+        let d = UInt8(truncatingIfNeeded: x & 15)
+        p[i] = d < 10 ? asciiZero &+ d : 0x57 &+ d  // 0x57 + 10 == "a"
+        x >>= 4
+    }
+    return digits
+}
+
+/// Writes `value` in decimal; returns the bytes written (1...20).
+@inline(__always)
+func putDecimal(_ value: UInt64, at p: UnsafeMutablePointer<UInt8>) -> Int {
+    var digits = 1
+    var probe = value
+    while probe >= 10 { probe /= 10; digits += 1 }
+    var x = value
+    var i = digits
+    while i > 0 {
+        i -= 1
+        p[i] = asciiZero &+ UInt8(truncatingIfNeeded: x % 10)
+        x /= 10
+    }
+    return digits
+}
+
+/// A parse failure inside one line: what went wrong and where, as a column from the
+/// line start. It carries no strings so that the hot loops never allocate; the reader
+/// turns it into a ``TraceError`` with the offending text.
+struct LineFault: Error {
+    enum Kind {
+        case strayCarriageReturn
+        // text traces
+        case cpu, cpuOutOfRange, operation, textAddress, textSize, textSizeOutOfRange, fifthField
+        // din traces
+        case dinType, traditionalExpected, extendedExpected, dinAddress, dinSize, dataSizeOutOfRange,
+             wholeCacheSizeTooLarge
+        // both
+        case addressTooLarge, wrapsAround
+    }
+    var kind: Kind
+    var column: Int
+    var address: UInt64 = 0
+    var size: UInt64 = 0
+
+    @inline(__always)
+    init(_ kind: Kind, _ column: Int, address: UInt64 = 0, size: UInt64 = 0) {
+        self.kind = kind
+        self.column = column
+        self.address = address
+        self.size = size
+    }
+}
+
+/// The field that starts at `p`, quoted for an error message, or `end of line` when
+/// there is none there. A field ends at a blank, "\r" or "\n", and for text traces
+/// (`din` false) also at "#", which starts a comment there.
+func describeField(at p: UnsafePointer<UInt8>, din: Bool = false) -> String {
+    var q = p
+    while din ? !isDinFieldEnd(q.pointee) : !isTextFieldEnd(q.pointee) { q += 1 }
+    if q == p { return p.pointee == asciiHash ? "a # comment" : "end of line" }
+    let limit = 40
+    let count = min(q - p, limit)
+    let text = String(decoding: UnsafeBufferPointer(start: p, count: count), as: UTF8.self)
+    // Control characters would garble a terminal; show them as escapes.
+    let shown = text.unicodeScalars.map { scalar -> String in
+        scalar.value < 0x20 || scalar.value == 0x7F
+            ? "\\u{\(String(scalar.value, radix: 16))}" : String(scalar)
+    }.joined()
+    return "\"" + shown + (q - p > limit ? "…" : "") + "\""
+}
+
+/// The C library's description of an `errno` value.
+func describeErrno(_ code: Int32) -> String {
+    String(cString: strerror(code))
+}

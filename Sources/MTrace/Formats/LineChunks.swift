@@ -1,0 +1,87 @@
+/// Whole lines of a trace file, a large chunk at a time.
+///
+/// The bytes in `base[position..<limit]` are complete lines, the last of which ends in
+/// "\n", so a parser can scan to the next newline without bounds checks. A partial last
+/// line is carried to the front of the buffer before the next read, and a final line
+/// without a newline gets one. The buffer grows only for a line longer than a chunk,
+/// up to ``maximumLineLength``; memory never grows with the length of the trace.
+final class LineChunks {
+    /// The longest line that may span two chunks; anything longer is surely not a trace.
+    static let maximumLineLength = 1 << 20
+
+    let input: TraceFileInput
+    /// Bytes requested from the input per read.
+    let chunkSize: Int
+    private(set) var base: UnsafeMutablePointer<UInt8>
+    /// Allocated bytes; one is always kept free for the newline added at the end.
+    private var capacity: Int
+    /// First byte not yet parsed.
+    var position = 0
+    /// One past the last "\n" available.
+    private(set) var limit = 0
+    /// One past the last byte read.
+    private var end = 0
+    /// Lines parsed so far, so the line at `position` is `line + 1`.
+    var line = 0
+    private var inputEnded = false
+
+    init(input: TraceFileInput, chunkSize: Int) {
+        precondition(chunkSize >= 1, "chunk size must be positive")
+        self.input = input
+        self.chunkSize = chunkSize
+        capacity = chunkSize + 1
+        base = .allocate(capacity: capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    /// Makes more complete lines available after the parser has consumed all of them
+    /// (`position == limit`); returns false once the input is exhausted.
+    func refill() throws -> Bool {
+        precondition(position == limit, "refill before the available lines were parsed")
+        if inputEnded { return false }
+        let carried = end - position
+        if carried > 0 && position > 0 {
+            UnsafeMutableRawPointer(base).copyMemory(from: base + position, byteCount: carried)  // memmove
+        }
+        end = carried
+        position = 0
+        limit = 0
+        while true {
+            if end == capacity - 1 {
+                // No newline in a full buffer: one line is longer than a chunk.
+                let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
+                grown.moveInitialize(from: base, count: end)
+                base.deallocate()
+                base = grown
+                capacity *= 2
+            }
+            let room = min(chunkSize, capacity - 1 - end)
+            let got = try input.read(into: UnsafeMutableRawBufferPointer(start: base + end, count: room))
+            if got == 0 {
+                inputEnded = true
+                if end == 0 { return false }
+                if base[end - 1] != asciiNewline {
+                    base[end] = asciiNewline
+                    end += 1
+                }
+                limit = end
+                return true
+            }
+            let start = end
+            end += got
+            // Only the bytes just read can hold the last newline: the carried part had none.
+            var q = end
+            while q > start && base[q - 1] != asciiNewline { q -= 1 }
+            if q > start {
+                limit = q
+                return true
+            }
+            if end > LineChunks.maximumLineLength {
+                throw TraceError(
+                    file: input.displayName, line: line + 1,
+                    message: "line is longer than \(LineChunks.maximumLineLength) bytes; is this a text trace?")
+            }
+        }
+    }
+}

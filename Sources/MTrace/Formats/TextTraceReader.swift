@@ -1,0 +1,215 @@
+/// Reads a text trace (`.trace`, optionally gzipped): one access per line,
+/// `<cpu> <op> <address> [<size>]`, as defined in the trace specification.
+///
+/// Fields are separated by spaces or tabs; `op` is `R`, `W` or `A`; the address is
+/// `0x`-prefixed hex or decimal; the size is 1...4096 (default 1); `#` starts a comment;
+/// blank lines are ignored and CRLF line ends are accepted. Any other input throws a
+/// ``TraceError`` naming the file, the line and what was expected. Copies of a reader
+/// share one file position.
+public struct TextTraceReader: TraceSource {
+    private let chunks: LineChunks
+    private let cpus: UInt64
+    private var failure: TraceError?
+
+    /// Opens `path`; `cpus` is the run's CPU count, 1...65536 (every `cpu` field must be
+    /// below it), `displayName` is what errors print, and `chunkSize` the bytes read at a time.
+    public init(path: String, displayName: String? = nil, cpus: Int, chunkSize: Int = 1 << 20) throws {
+        precondition(cpus >= 1 && cpus <= Int(UInt16.max) + 1, "cpus must be 1...65536")
+        let input = try TraceFileInput(path: path, displayName: displayName)
+        chunks = LineChunks(input: input, chunkSize: chunkSize)
+        self.cpus = UInt64(cpus)
+    }
+
+    /// Lines consumed so far, blank and comment lines included.
+    public var linesRead: Int { chunks.line }
+
+    public mutating func read(into buffer: UnsafeMutableBufferPointer<Access>) throws -> Int {
+        if let failure { throw failure }
+        guard let out = buffer.baseAddress else { return 0 }
+        let count = buffer.count
+        let cpus = self.cpus
+        let tables = ByteTables.shared
+        var produced = 0
+        while produced < count {
+            if chunks.position == chunks.limit {
+                let more: Bool
+                do { more = try chunks.refill() } catch let error as TraceError {
+                    failure = error
+                    throw error
+                }
+                if !more { break }
+            }
+            // Work on locals: class properties in the loop would cost an exclusivity check each.
+            let base = UnsafePointer(chunks.base)
+            let limit = base + chunks.limit
+            var p = base + chunks.position
+            var line = chunks.line
+            var lineStart = p
+            do throws(LineFault) {
+                while p < limit && produced < count {
+                    lineStart = p
+                    line &+= 1
+                    if try parseTextLine(&p, cpus: cpus, tables: tables, into: out + produced) { produced &+= 1 }
+                }
+            } catch {
+                let traceError = textTraceError(error, lineStart: lineStart, file: chunks.input.displayName,
+                                                line: line, cpus: cpus)
+                failure = traceError
+                throw traceError
+            }
+            chunks.position = p - base
+            chunks.line = line
+        }
+        return produced
+    }
+}
+
+/// Parses the line at `cursor` and moves `cursor` past its newline. Returns true and
+/// fills `slot` for an access; returns false for a blank or comment line.
+@inline(__always)
+func parseTextLine(_ cursor: inout UnsafePointer<UInt8>, cpus: UInt64, tables: ByteTables,
+                   into slot: UnsafeMutablePointer<Access>) throws(LineFault) -> Bool {
+    let start = cursor
+    var q = start
+    while isBlank(q.pointee) { q += 1 }
+    var c = q.pointee
+    if c == asciiNewline { cursor = q + 1; return false }
+    if c == asciiHash { cursor = skipToNewline(q) + 1; return false }
+    if c == asciiReturn {
+        guard q[1] == asciiNewline else { throw LineFault(.strayCarriageReturn, q - start) }
+        cursor = q + 2
+        return false
+    }
+
+    // cpu: decimal, saturated so that a huge number is simply out of range.
+    let cpuAt = q
+    var digit = c &- asciiZero
+    guard digit < 10 else { throw LineFault(.cpu, cpuAt - start) }
+    var cpu: UInt64 = 0
+    repeat {
+        cpu = min(cpu &* 10 &+ UInt64(digit), 1 << 32)
+        q += 1
+        digit = q.pointee &- asciiZero
+    } while digit < 10
+    c = q.pointee
+    guard isBlank(c) else {
+        throw LineFault(isTextFieldEnd(c) ? .operation : .cpu, (isTextFieldEnd(c) ? q : cpuAt) - start)
+    }
+    guard cpu < cpus else { throw LineFault(.cpuOutOfRange, cpuAt - start) }
+    repeat { q += 1 } while isBlank(q.pointee)
+
+    // op
+    let operation = tables.textOperation[Int(q.pointee)]  // kind + 1: R 1, W 2, A 3
+    guard operation != 0 else { throw LineFault(.operation, q - start) }
+    let kind = unsafeBitCast(operation &- 1, to: AccessKind.self)
+    // .locked for A (3) alone, computed without a branch.
+    let flags = AccessFlags(rawValue: ((operation >> 1) & operation & 1) << 1)
+    q += 1
+    c = q.pointee
+    guard isBlank(c) else {
+        throw LineFault(isTextFieldEnd(c) ? .textAddress : .operation, (isTextFieldEnd(c) ? q : q - 1) - start)
+    }
+    repeat { q += 1 } while isBlank(q.pointee)
+
+    // address: 0x-hex or decimal, 64 bits.
+    let addressAt = q
+    var address: UInt64 = 0
+    if q.pointee == asciiZero && q[1] == 0x78 {  // "0x"
+        q += 2
+        var h = tables.hex[Int(q.pointee)]
+        guard h < 16 else { throw LineFault(.textAddress, addressAt - start) }
+        repeat {
+            guard address >> 60 == 0 else { throw LineFault(.addressTooLarge, addressAt - start) }
+            address = address << 4 | UInt64(h)
+            q += 1
+            h = tables.hex[Int(q.pointee)]
+        } while h < 16
+    } else {
+        digit = q.pointee &- asciiZero
+        guard digit < 10 else { throw LineFault(.textAddress, addressAt - start) }
+        repeat {
+            let (times10, o1) = address.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(UInt64(digit))
+            guard !(o1 || o2) else { throw LineFault(.addressTooLarge, addressAt - start) }
+            address = sum
+            q += 1
+            digit = q.pointee &- asciiZero
+        } while digit < 10
+    }
+    c = q.pointee
+    guard isTextFieldEnd(c) else { throw LineFault(.textAddress, addressAt - start) }
+    while isBlank(c) { q += 1; c = q.pointee }
+
+    // optional size
+    var size: UInt64 = 1
+    digit = c &- asciiZero
+    if digit < 10 {
+        let sizeAt = q
+        size = 0
+        repeat {
+            size = min(size &* 10 &+ UInt64(digit), 1 << 32)
+            q += 1
+            digit = q.pointee &- asciiZero
+        } while digit < 10
+        c = q.pointee
+        guard isTextFieldEnd(c) else { throw LineFault(.textSize, sizeAt - start) }
+        guard size >= 1 && size <= UInt64(maximumAccessSize) else {
+            throw LineFault(.textSizeOutOfRange, sizeAt - start)
+        }
+        while isBlank(c) { q += 1; c = q.pointee }
+    } else if c != asciiNewline && c != asciiHash && c != asciiReturn {
+        throw LineFault(.textSize, q - start)
+    }
+
+    // end of line
+    if c == asciiNewline {
+        cursor = q + 1
+    } else if c == asciiHash {
+        cursor = skipToNewline(q) + 1
+    } else if c == asciiReturn {
+        guard q[1] == asciiNewline else { throw LineFault(.strayCarriageReturn, q - start) }
+        cursor = q + 2
+    } else {
+        throw LineFault(.fifthField, q - start)
+    }
+    // [address, address + size) must stay below 2^64.
+    guard size &- 1 <= ~address else { throw LineFault(.wrapsAround, addressAt - start, address: address, size: size) }
+    slot.pointee = Access(cpu: Int(cpu), kind: kind, address: address, size: Int(size), flags: flags)
+    return true
+}
+
+/// The ``TraceError`` for a fault in the text-trace line at `lineStart`. Kept out of
+/// line: it builds strings, which the parsing loop never does.
+@inline(never)
+func textTraceError(_ fault: LineFault, lineStart: UnsafePointer<UInt8>, file: String, line: Int,
+                    cpus: UInt64) -> TraceError {
+    let at = lineStart + fault.column
+    let found = describeField(at: at)
+    let message: String
+    switch fault.kind {
+    case .cpu:
+        message = "expected a CPU number (decimal), found \(found)"
+    case .cpuOutOfRange:
+        message = "cpu \(found.dropFirst().dropLast()) is out of range: system.cpus is \(cpus)"
+    case .operation:
+        message = "expected an operation R, W or A, found \(found)"
+    case .textAddress:
+        message = "expected an address (0x-prefixed hex or decimal), found \(found)"
+    case .addressTooLarge:
+        message = "address \(found) does not fit in 64 bits"
+    case .textSize:
+        message = "expected a size in bytes (decimal 1...\(maximumAccessSize)), found \(found)"
+    case .textSizeOutOfRange:
+        message = "size must be 1...\(maximumAccessSize), found \(found.dropFirst().dropLast())"
+    case .fifthField:
+        message = "unexpected fifth field \(found): a line is <cpu> <op> <address> [<size>]"
+    case .wrapsAround:
+        message = "access at 0x\(String(fault.address, radix: 16)) of \(fault.size) bytes "
+            + "runs past the end of the 64-bit address space"
+    case .strayCarriageReturn:
+        message = "unexpected carriage return inside a line"
+    default:
+        message = "malformed line"
+    }
+    return TraceError(file: file, line: line, message: message)
+}

@@ -1,0 +1,136 @@
+import Foundation
+import Testing
+@testable import MTrace
+
+@Suite struct DinTraceReaderTests {
+    @Test func traditionalRecords() throws {
+        try withTemporaryDirectory { folder throws in
+            let path = folder + "/t.din"
+            try writeFile(path, """
+                0 1003
+                1 0x2000 ignored fields here
+                2 ABCDEF
+                3 0X11
+                4 20 0
+                \t5  33\t
+                0 ffffffffffffffff
+                """)
+            var reader = try DinTraceReader(path: path)
+            #expect(reader.form == nil)
+            #expect(try readAll(&reader) == [
+                Access(cpu: 0, kind: .load, address: 0x1000, size: 4),
+                Access(cpu: 0, kind: .store, address: 0x2000, size: 4),
+                Access(cpu: 0, kind: .fetch, address: 0xABCDEC, size: 4),
+                Access(cpu: 0, kind: .load, address: 0x10, size: 4),
+                Access(cpu: 0, kind: .copyBack, address: 0x20, size: 4),
+                Access(cpu: 0, kind: .invalidate, address: 0x30, size: 4),
+                Access(cpu: 0, kind: .load, address: 0xFFFF_FFFF_FFFF_FFFC, size: 4),
+            ])
+            #expect(reader.form == .traditional)
+        }
+    }
+
+    @Test func extendedRecords() throws {
+        try withTemporaryDirectory { folder throws in
+            let path = folder + "/e.din"
+            try writeFile(path, "r 1003 2\nW 0x10 8 extra fields\ni 400 4\nM 7 1\r\nc 0 0\nV 100 40\nr 0 1000\n"
+                + "w fffffffffffff000 1000\t \nC 40 100000\n")
+            var reader = try DinTraceReader(path: path)
+            #expect(try readAll(&reader) == [
+                Access(cpu: 0, kind: .load, address: 0x1003, size: 2),
+                Access(cpu: 0, kind: .store, address: 0x10, size: 8),
+                Access(cpu: 0, kind: .fetch, address: 0x400, size: 4),
+                Access(cpu: 0, kind: .load, address: 7, size: 1),
+                Access(cpu: 0, kind: .copyBack, address: 0, size: 0),
+                Access(cpu: 0, kind: .invalidate, address: 0x100, size: 0x40),
+                Access(cpu: 0, kind: .load, address: 0, size: 4096),
+                Access(cpu: 0, kind: .store, address: 0xFFFF_FFFF_FFFF_F000, size: 4096),
+                Access(cpu: 0, kind: .copyBack, address: 0x40, size: 0x100000),
+            ])
+            #expect(reader.form == .extended)
+        }
+    }
+
+    @Test func blankLinesCRLFAndMissingFinalNewline() throws {
+        try withTemporaryDirectory { folder throws in
+            try writeFile(folder + "/a.din", "\r\n\n  \n0 10\r\n\n1 20\r\n1 30")
+            #expect(try readDin(folder + "/a.din").map(\.address) == [0x10, 0x20, 0x30])
+            try writeFile(folder + "/b.din", "\nr 10 4\r\nw 21 2  \r\n\nm 30 1")
+            #expect(try readDin(folder + "/b.din").map(\.size) == [4, 2, 1])
+        }
+    }
+
+    @Test func chunkBoundariesAnywhere() throws {
+        try withTemporaryDirectory { folder throws in
+            var traditional = ""
+            var extended = ""
+            var expectedTraditional: [Access] = []
+            var expectedExtended: [Access] = []
+            for i in 0..<400 {
+                let address = UInt64(i) &* 0x9E37_79B9_7F4A_7C15 >> 20
+                let type = i % 6
+                let kinds: [AccessKind] = [.load, .store, .fetch, .load, .copyBack, .invalidate]
+                traditional += "\(type) \(i % 3 == 0 ? "0x" : "")\(String(address, radix: 16)) \(i % 2 == 0 ? "x y" : "")\n"
+                expectedTraditional.append(Access(cpu: 0, kind: kinds[type], address: address & ~3, size: 4))
+                let size = 1 + i % 4096
+                extended += "\(Array("rwimcv")[type]) \(String(address, radix: 16)) \(String(size, radix: 16))\(i % 7 == 0 ? "\r" : "")\n"
+                expectedExtended.append(Access(cpu: 0, kind: kinds[type], address: address, size: size))
+                if i % 50 == 0 { traditional += "\n"; extended += "\n" }
+            }
+            for (text, expected) in [(traditional, expectedTraditional), (extended, expectedExtended)] {
+                for name in ["c.din", "c.din.gz"] {
+                    try writeFile(folder + "/" + name, text)
+                    for chunkSize in Array(1...30) + [101, 1 << 20] {
+                        #expect(try readDin(folder + "/" + name, chunkSize: chunkSize) == expected)
+                    }
+                    #expect(try readDin(folder + "/" + name, chunkSize: 5, batchSize: 3) == expected)
+                }
+            }
+        }
+    }
+
+    static let errorCases: [(first: String, line: String, message: String)] = [
+        ("0 10", "w 10 4", #"expected a traditional din record "<type 0-5> <hexaddr>" like the file's first record (line 2), found an extended din record"#),
+        ("r 10 4", "0 10", #"expected an extended din record "<r|w|i|m|c|v> <hexaddr> <hexsize>" like the file's first record (line 2), found a traditional din record"#),
+        ("0 10", "7 10", #"expected a traditional din record type 0-5, found "7""#),
+        ("r 10 4", "x 10 4", #"expected an extended din record type r, w, i, m, c or v (either case), found "x""#),
+        ("", "7 10", #"expected a din record type, 0-5 (traditional din) or r, w, i, m, c, v (extended din), found "7""#),
+        ("", "X 10 4", #"expected a din record type, 0-5 (traditional din) or r, w, i, m, c, v (extended din), found "X""#),
+        ("", "# comment", ##"expected a din record type, 0-5 (traditional din) or r, w, i, m, c, v (extended din), found "#""##),
+        ("", "01 10", #"expected a din record type, 0-5 (traditional din) or r, w, i, m, c, v (extended din), found "01""#),
+        ("0 10", "0", "expected a hex address, found end of line"),
+        ("0 10", "0 xyz", #"expected a hex address, found "xyz""#),
+        ("0 10", "0 0x", #"expected a hex address, found "0x""#),
+        ("0 10", "0 12#", #"expected a hex address, found "12#""#),
+        ("0 10", "0 10000000000000000", #"address "10000000000000000" does not fit in 64 bits"#),
+        ("r 10 4", "r 10", "expected a hex size, found end of line"),
+        ("r 10 4", "r 10 z", #"expected a hex size, found "z""#),
+        ("r 10 4", "r 10 0", "size 0 (the whole cache) is allowed only for c and v records; data sizes are 1...4096 (hex 1...1000)"),
+        ("r 10 4", "i 10 0", "size 0 (the whole cache) is allowed only for c and v records"),
+        ("r 10 4", "w 10 1001", #"size must be 1...4096 (hex 1...1000), found "1001""#),
+        ("r 10 4", "c 10 100000000", #"size "100000000" is too large: copy-back and invalidate sizes fit in 32 bits"#),
+        ("r 10 4", "w ffffffffffffffff 2", "access at 0xffffffffffffffff of 2 bytes runs past the end of the 64-bit address space"),
+        ("r 10 4", "r 10 4z", #"expected a hex size, found "4z""#),
+        ("r 10 4", "R 10 0", "size 0 (the whole cache) is allowed only for c and v records"),
+    ]
+
+    @Test(arguments: errorCases)
+    func reportsFileLineAndExpectation(_ testCase: (first: String, line: String, message: String)) throws {
+        try withTemporaryDirectory { folder throws in
+            // Line 1 is blank, line 2 the first record (or blank), line 3 the bad one.
+            let text = "\n" + testCase.first + "\n" + testCase.line + "\n"
+            for name in ["bad.din", "bad.din.gz"] {
+                try writeFile(folder + "/" + name, text)
+                for chunkSize in [2, 1 << 20] {
+                    var reader = try DinTraceReader(path: folder + "/" + name, displayName: name, chunkSize: chunkSize)
+                    let error = traceError { _ = try readAll(&reader) }
+                    #expect(error?.file == name)
+                    #expect(error?.line == 3)
+                    #expect(error?.message.hasPrefix(testCase.message) == true,
+                            "got \(error?.message ?? "nothing") for \(testCase.line.debugDescription)")
+                    #expect(error?.description.hasPrefix("\(name):3: ") == true)
+                }
+            }
+        }
+    }
+}
