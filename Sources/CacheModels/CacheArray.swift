@@ -48,7 +48,7 @@ public struct CacheArray {
         stamps.initialize(repeating: 0, count: slots)
         treeBits = .allocate(capacity: geometry.sets)
         treeBits.initialize(repeating: 0, count: geometry.sets)
-        random = SplitMix64(state: seed)
+        random = SplitMix64(seed: seed)
     }
 
     public func deallocate() {

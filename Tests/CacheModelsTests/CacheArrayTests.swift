@@ -89,7 +89,7 @@ private func run(_ cache: inout CacheArray, _ lines: [UInt64]) -> [Int] {
         #expect(a != c)
         #expect(a.allSatisfy { (0..<8).contains($0) })
         // The victim draw is exactly SplitMix64 mod ways, from the given state.
-        var rng = SplitMix64(state: 7)
+        var rng = SplitMix64(seed: 7)
         #expect(Array(a[8..<12]) == (0..<4).map { _ in Int(rng.next() % 8) })
     }
 
@@ -109,7 +109,7 @@ private func run(_ cache: inout CacheArray, _ lines: [UInt64]) -> [Int] {
     /// LRU and FIFO against a list model: the obvious implementation of the spec.
     @Test(arguments: [ReplacementKind.lru, .fifo])
     func matchesListModel(policy: ReplacementKind) throws {
-        var rng = SplitMix64(state: 42)
+        var rng = SplitMix64(seed: 42)
         for ways in [1, 2, 3, 8] {
             var cache = try oneSet(ways, policy)
             defer { cache.deallocate() }

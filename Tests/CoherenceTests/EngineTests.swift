@@ -30,7 +30,7 @@ private func geometry(sets: Int = 4, ways: Int = 2, line: Int = 64) -> CacheGeom
     /// The checker re-derives every line's holders from the caches after every line access.
     @Test(arguments: CoherenceProtocol.allCases)
     func invariantHoldsOnRandomTraces(coherence: CoherenceProtocol) throws {
-        var rng = SplitMix64(state: 99)
+        var rng = SplitMix64(seed: 99)
         for replacement in ReplacementKind.allCases {
             let accesses = (0..<3000).map { _ -> Access in
                 let r = rng.next()

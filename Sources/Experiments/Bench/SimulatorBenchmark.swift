@@ -1,0 +1,138 @@
+import CacheModels
+import Coherence
+import Foundation
+import MTrace
+
+/// The simulator benchmark of issue 2 on the synthetic SplitMix64 reference trace
+/// (spec/synthetic-trace.md): (a) one CPU, protocol none; (b) eight CPUs under MESI,
+/// reference i issued by CPU i mod 8; (c) as (a) but parsed from a din file on disk.
+///
+/// Every case is timed in the same run as a baseline, the bare tag-array loop (LRU lookups
+/// and fills with no counters, statistics or protocol), so the ratios stay meaningful on a
+/// shared, noisy machine where absolute rates swing.
+public struct SimulatorBenchmark {
+    public struct Case: Sendable {
+        public var name: String
+        public var description: String
+        /// Simulated line accesses (or references, for (c)) per second of thread CPU time.
+        public var rate: Double
+        /// The issue's target, if any.
+        public var target: Double?
+        /// Misses the case simulated (a check that the work was real).
+        public var misses: UInt64
+    }
+
+    public var references: Int
+    public var repeats: Int
+    /// Folder for the din file of case (c); it is removed afterwards.
+    public var scratchFolder: URL
+
+    public init(references: Int = 10_000_000, repeats: Int = 3, scratchFolder: URL) {
+        self.references = references
+        self.repeats = repeats
+        self.scratchFolder = scratchFolder
+    }
+
+    /// Runs the cases named in `cases` (letters a, b, c) and the baseline.
+    public func run(cases: String = "abc") throws -> [Case] {
+        let geometry = try CacheGeometry(size: 32768, ways: 8, lineSize: 64)
+        var trace = [Access](repeating: Access(cpu: 0, kind: .load, address: 0), count: references)
+        var source = SyntheticReferenceTrace(references: references)
+        _ = trace.withUnsafeMutableBufferPointer { source.read(into: $0) }
+        if let f = ProcessInfo.processInfo.environment["REGION"] {
+            let lo = UInt64(f, radix: 16)! << 28
+            let f = trace.filter { $0.address >> 28 == lo >> 28 }
+            trace = []
+            while trace.count < references { trace += f }
+        }
+        let single = SimulatorConfiguration(cpus: 1, geometry: geometry, replacement: .lru, coherence: .none)
+
+        var results = [try baseline(trace, geometry)]
+        if cases.contains("a") {
+            let (rate, misses) = try simulate(trace, single)
+            results.append(Case(name: "a", description: "1 CPU, 32 KiB 8-way 64 B LRU, none (in memory)",
+                                rate: rate, target: 60e6, misses: misses))
+        }
+        if cases.contains("b") {
+            let shared = trace.enumerated().map { i, a in var a = a; a.cpu = UInt16(i % 8); return a }
+            let (rate, misses) = try simulate(shared, SimulatorConfiguration(
+                cpus: 8, geometry: geometry, replacement: .lru, coherence: .mesi))
+            results.append(Case(name: "b", description: "8 CPUs, MESI, same caches (in memory)",
+                                rate: rate, target: 30e6, misses: misses))
+        }
+        if cases.contains("c") {
+            try FileManager.default.createDirectory(at: scratchFolder, withIntermediateDirectories: true)
+            let din = scratchFolder.appendingPathComponent("synthetic.din").path
+            defer { try? FileManager.default.removeItem(atPath: din) }
+            try SyntheticReferenceTrace.writeDin(path: din, references: references)
+            var best = (Double.infinity, UInt64(0))
+            for _ in 0..<repeats {
+                let sim = try CoherenceSimulator(single)
+                let start = threadCPUNanoseconds()
+                var reader = try openTrace(path: din, format: .din, cpus: 1)
+                try pump(&reader, into: sim)
+                let seconds = Double(threadCPUNanoseconds() - start) / 1e9
+                if seconds < best.0 { best = (seconds, sim.result().totals.misses) }
+            }
+            results.append(Case(name: "c", description: "as (a), parsed from a din file",
+                                rate: Double(references) / best.0, target: 25e6, misses: best.1))
+        }
+        return results
+    }
+
+    private func simulate(_ accesses: [Access], _ config: SimulatorConfiguration) throws -> (Double, UInt64) {
+        var best = (Double.infinity, UInt64(0))
+        for _ in 0..<repeats {
+            let sim = try CoherenceSimulator(config)
+            let start = threadCPUNanoseconds()
+            try accesses.withUnsafeBufferPointer { all in
+                var i = 0
+                while i < all.count {
+                    let n = min(defaultBatchSize, all.count - i)
+                    try sim.consume(UnsafeBufferPointer(rebasing: all[i..<i + n]))
+                    i += n
+                }
+            }
+            let seconds = Double(threadCPUNanoseconds() - start) / 1e9
+            if seconds < best.0 { best = (seconds, sim.result().totals.misses) }
+        }
+        return (Double(accesses.count) / best.0, best.1)
+    }
+
+    /// The least any trace-driven cache simulator does per access: find the set, scan its
+    /// tags, update LRU, fill on a miss.
+    private func baseline(_ accesses: [Access], _ geometry: CacheGeometry) throws -> Case {
+        var best = (Double.infinity, UInt64(0))
+        for _ in 0..<repeats {
+            var cache = try CacheArray(geometry: geometry, replacement: .lru, seed: 1)
+            defer { cache.deallocate() }
+            var misses: UInt64 = 0
+            let start = threadCPUNanoseconds()
+            accesses.withUnsafeBufferPointer { all in
+                for a in all {
+                    let line = a.address >> UInt64(geometry.lineShift)
+                    let set = geometry.setIndex(ofLine: line)
+                    let slot = cache.lookup(line: line, set: set)
+                    if slot >= 0 {
+                        cache.touch(slot: slot)
+                    } else {
+                        misses &+= 1
+                        cache.fill(slot: cache.victim(set: set), line: line, state: 1, payload: 0)
+                    }
+                }
+            }
+            let seconds = Double(threadCPUNanoseconds() - start) / 1e9
+            if seconds < best.0 { best = (seconds, misses) }
+        }
+        return Case(name: "base", description: "bare LRU tag array, no statistics (baseline)",
+                    rate: Double(accesses.count) / best.0, target: nil, misses: best.1)
+    }
+}
+
+/// CPU time of the calling thread: unlike wall time, it leaves out the time this process
+/// waits while other processes hold the machine's cores.
+public func threadCPUNanoseconds() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
