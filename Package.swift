@@ -17,7 +17,7 @@ let package = Package(
         .systemLibrary(name: "CGSL", pkgConfig: "gsl", providers: [.apt(["libgsl-dev"])]),
         .target(name: "MTrace", dependencies: ["CZlib"]),
         .target(name: "CPUModel", dependencies: ["MTrace"]),
-        .target(name: "CacheModels"),
+        .target(name: "CacheModels", dependencies: ["MTrace"]),
         .target(name: "Coherence", dependencies: ["CacheModels", "MTrace"]),
         .target(
             name: "Experiments",
@@ -28,7 +28,7 @@ let package = Package(
             dependencies: ["Experiments", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "MTraceTests", dependencies: ["MTrace"]),
         .testTarget(name: "CPUModelTests", dependencies: ["CPUModel", "MTrace"]),
-        .testTarget(name: "CacheModelsTests", dependencies: ["CacheModels"]),
+        .testTarget(name: "CacheModelsTests", dependencies: ["CacheModels", "MTrace"]),
         .testTarget(name: "CoherenceTests", dependencies: ["Coherence", "CacheModels", "MTrace"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Coherence", "MTrace"]),
         .testTarget(name: "MTLabCLITests", dependencies: ["mtlab"]),

@@ -1,0 +1,148 @@
+import MTrace
+
+/// The tag store of one set-associative cache: per way a tag, a one-byte state, a 32-bit
+/// word for the owner (the coherence engine keeps its line-record index there, so a hit
+/// needs no hash lookup), and the replacement policy's state.
+///
+/// A value with flat, manually managed storage: the hot loop reaches it through an
+/// `UnsafeMutablePointer<CacheArray>` with no reference counting or exclusivity checks.
+/// Call ``deallocate()`` exactly once. Slots are numbered `set * ways + way`.
+public struct CacheArray {
+    public let geometry: CacheGeometry
+    public let replacement: ReplacementKind
+    public let ways: Int
+    /// Line number per slot; meaningful only where `states[slot] != 0`.
+    public let tags: UnsafeMutablePointer<UInt64>
+    /// 0 = invalid; any other value is the owner's (a coherence state).
+    public let states: UnsafeMutablePointer<UInt8>
+    /// The owner's word per slot.
+    public let payloads: UnsafeMutablePointer<UInt32>
+    /// LRU: tick of last use; FIFO: tick of fill. Unused by random and plru.
+    @usableFromInline let stamps: UnsafeMutablePointer<UInt64>
+    /// PLRU: one word of tree bits per set (ways ≤ 64).
+    @usableFromInline let treeBits: UnsafeMutablePointer<UInt64>
+    @usableFromInline var tick: UInt64 = 0
+    @usableFromInline var random: SplitMix64
+
+    /// Largest ways for `plru` (its tree bits fit one word).
+    public static let maximumPLRUWays = 64
+
+    /// - Parameter seed: the state of this cache's SplitMix64 stream for `random`.
+    public init(geometry: CacheGeometry, replacement: ReplacementKind, seed: UInt64) throws {
+        if replacement == .plru, geometry.ways & (geometry.ways - 1) != 0 || geometry.ways > Self.maximumPLRUWays {
+            throw GeometryError(key: "ways", message: "must be a power of two ≤ \(Self.maximumPLRUWays) for plru replacement, got \(geometry.ways)")
+        }
+        self.geometry = geometry
+        self.replacement = replacement
+        self.ways = geometry.ways
+        let slots = geometry.sets * geometry.ways
+        tags = .allocate(capacity: slots)
+        tags.initialize(repeating: 0, count: slots)
+        states = .allocate(capacity: slots)
+        states.initialize(repeating: 0, count: slots)
+        payloads = .allocate(capacity: slots)
+        payloads.initialize(repeating: 0, count: slots)
+        stamps = .allocate(capacity: slots)
+        stamps.initialize(repeating: 0, count: slots)
+        treeBits = .allocate(capacity: geometry.sets)
+        treeBits.initialize(repeating: 0, count: geometry.sets)
+        random = SplitMix64(state: seed)
+    }
+
+    public func deallocate() {
+        tags.deallocate(); states.deallocate(); payloads.deallocate()
+        stamps.deallocate(); treeBits.deallocate()
+    }
+
+    @inlinable public var slotCount: Int { geometry.sets * ways }
+
+    /// The slot holding `line` in `set`, or -1.
+    @inlinable @inline(__always)
+    public func lookup(line: UInt64, set: Int) -> Int {
+        let base = set &* ways
+        var slot = base
+        let end = base &+ ways
+        while slot < end {
+            if tags[slot] == line && states[slot] != 0 { return slot }
+            slot &+= 1
+        }
+        return -1
+    }
+
+    /// Records a hit on `slot` (LRU and PLRU update; FIFO and random do nothing).
+    @inlinable @inline(__always)
+    public mutating func touch(slot: Int) {
+        switch replacement {
+        case .lru:
+            tick &+= 1
+            stamps[slot] = tick
+        case .plru:
+            touchTree(slot: slot)
+        case .fifo, .random:
+            break
+        }
+    }
+
+    /// The slot to fill in `set`: the lowest-numbered invalid way, else the policy's victim.
+    @inlinable @inline(__always)
+    public mutating func victim(set: Int) -> Int {
+        let base = set &* ways
+        for slot in base..<(base &+ ways) where states[slot] == 0 { return slot }
+        switch replacement {
+        case .lru, .fifo:
+            // The oldest stamp: last use for LRU, fill for FIFO.
+            var best = base
+            var oldest = stamps[base]
+            for slot in (base &+ 1)..<(base &+ ways) where stamps[slot] < oldest {
+                oldest = stamps[slot]
+                best = slot
+            }
+            return best
+        case .random:
+            return base &+ Int(truncatingIfNeeded: random.next() % UInt64(ways))
+        case .plru:
+            // Follow the tree bits from the root: 0 goes left, 1 goes right.
+            let bits = treeBits[set]
+            var node = 1
+            while node < ways { node = node &* 2 &+ Int(truncatingIfNeeded: bits >> UInt64(node) & 1) }
+            return base &+ (node &- ways)
+        }
+    }
+
+    /// Puts `line` into `slot` with `state` (non-zero) and `payload`; a fill counts as a use.
+    @inlinable @inline(__always)
+    public mutating func fill(slot: Int, line: UInt64, state: UInt8, payload: UInt32) {
+        tags[slot] = line
+        states[slot] = state
+        payloads[slot] = payload
+        switch replacement {
+        case .lru, .fifo:
+            tick &+= 1
+            stamps[slot] = tick
+        case .plru:
+            touchTree(slot: slot)
+        case .random:
+            break
+        }
+    }
+
+    /// Leaves `slot` invalid (free for the next fill in its set).
+    @inlinable @inline(__always)
+    public func invalidate(slot: Int) { states[slot] = 0 }
+
+    /// Sets every node on the way's path to point away from it (1 = the way is in the left half).
+    @inlinable @inline(__always)
+    mutating func touchTree(slot: Int) {
+        let set = slot / ways
+        let way = slot &- set &* ways
+        var bits = treeBits[set]
+        var node = way &+ ways
+        while node > 1 {
+            let parent = node >> 1
+            let bit = UInt64(1) << UInt64(parent)
+            if node & 1 == 0 { bits |= bit } else { bits &= ~bit }
+            node = parent
+        }
+        treeBits[set] = bits
+    }
+}

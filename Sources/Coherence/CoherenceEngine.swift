@@ -1,0 +1,311 @@
+import CacheModels
+import MTrace
+
+/// The hot loop: per-CPU caches joined by a protocol table, with the counters of spec §5
+/// and the line table of spec §6.
+///
+/// A struct of flat buffers, mutated in place by ``CoherenceSimulator`` one batch at a
+/// time, so the per-access path has no reference counting, exclusivity checks or dynamic
+/// dispatch. Call ``deallocate()`` once.
+struct CoherenceEngine {
+    let configuration: SimulatorConfiguration
+    let cpus: Int
+    let lineShift: UInt64
+    let lineSize: Int
+    let setMask: UInt64
+    let maskWords: Int
+    /// Protocol other than `none`: peers are snooped.
+    let coherent: Bool
+    /// Packed protocol cells (``ProtocolTable/packed()``).
+    let cells: UnsafeMutablePointer<UInt16>
+    let caches: UnsafeMutablePointer<CacheArray>
+    let counters: UnsafeMutablePointer<CoherenceCounters>
+    var lines: LineTable
+
+    static let eventCount = ProtocolEvent.allCases.count
+
+    init(_ configuration: SimulatorConfiguration) throws {
+        guard configuration.cpus >= 1, configuration.cpus <= CPUSet.capacity else {
+            throw ConfigurationError(key: "system.cpus", message: "must be 1...\(CPUSet.capacity), got \(configuration.cpus)")
+        }
+        self.configuration = configuration
+        cpus = configuration.cpus
+        let g = configuration.geometry
+        lineShift = UInt64(g.lineShift)
+        lineSize = g.lineSize
+        setMask = g.setMask
+        maskWords = (g.lineSize + 63) / 64
+        coherent = configuration.coherence != .none
+        let packed = ProtocolTable.of(configuration.coherence).packed()
+        cells = .allocate(capacity: packed.count)
+        cells.initialize(from: packed, count: packed.count)
+        caches = .allocate(capacity: cpus)
+        for cpu in 0..<cpus {
+            // Each CPU's random stream starts at its own point: seed + cpu·γ (γ = SplitMix64's increment).
+            let seed = configuration.seed &+ UInt64(cpu) &* 0x9E37_79B9_7F4A_7C15
+            do {
+                (caches + cpu).initialize(to: try CacheArray(geometry: g, replacement: configuration.replacement, seed: seed))
+            } catch {
+                for c in 0..<cpu { caches[c].deallocate() }
+                caches.deinitialize(count: cpu)
+                caches.deallocate()
+                cells.deallocate()
+                throw error
+            }
+        }
+        counters = .allocate(capacity: cpus)
+        counters.initialize(repeating: CoherenceCounters(), count: cpus)
+        lines = LineTable(cpus: cpus, lineSize: lineSize)
+    }
+
+    func deallocate() {
+        for c in 0..<cpus { caches[c].deallocate() }
+        caches.deinitialize(count: cpus)
+        caches.deallocate()
+        counters.deallocate()
+        cells.deallocate()
+        lines.deallocate()
+    }
+
+    @inline(__always)
+    func transition(_ state: UInt8, _ event: ProtocolEvent) -> (next: UInt8, actions: ProtocolActions) {
+        let cell = cells[Int(state) &* Self.eventCount &+ event.rawValue]
+        // An empty cell is a bug in a table or in the engine, never an input error.
+        precondition(cell != 0xFFFF, "protocol \(configuration.coherence): no transition for state \(state) on \(event)")
+        return (UInt8(truncatingIfNeeded: cell), ProtocolActions(rawValue: UInt8(truncatingIfNeeded: cell >> 8)))
+    }
+
+    // MARK: Batches
+
+    mutating func apply(_ batch: UnsafeBufferPointer<Access>) throws {
+        let lineMask = UInt64(lineSize - 1)
+        for access in batch {
+            let cpu = Int(access.cpu)
+            guard cpu < cpus else { throw AccessError.cpuOutOfRange(access, cpus: cpus) }
+            let size = UInt64(access.size)
+            switch access.kind {
+            case .load, .store, .atomic:
+                guard size >= 1, size <= UInt64(maximumAccessSize) else { throw AccessError.badSize(access) }
+                let (end, overflow) = access.address.addingReportingOverflow(size)
+                guard !overflow || end == 0 else { throw AccessError.addressOverflow(access) }
+                let first = access.address >> lineShift
+                let last = (access.address &+ (size &- 1)) >> lineShift
+                let write = access.kind != .load
+                let atomic = access.kind == .atomic
+                if first == last {
+                    let lo = Int(access.address & lineMask)
+                    try lineAccess(cpu: cpu, line: first, lo: lo, hi: lo &+ Int(size), write: write, atomic: atomic)
+                } else {
+                    var line = first
+                    while true {
+                        let lo = line == first ? Int(access.address & lineMask) : 0
+                        let hi = line == last ? Int((access.address &+ (size &- 1)) & lineMask) &+ 1 : lineSize
+                        try lineAccess(cpu: cpu, line: line, lo: lo, hi: hi, write: write, atomic: atomic)
+                        if line == last { break }
+                        line &+= 1
+                    }
+                }
+            case .fetch:
+                continue
+            case .copyBack, .invalidate:
+                maintain(cpu: cpu, kind: access.kind, address: access.address, size: size)
+            }
+        }
+    }
+
+    // MARK: One line access
+
+    @inline(__always)
+    mutating func lineAccess(cpu c: Int, line: UInt64, lo: Int, hi: Int, write: Bool, atomic: Bool) throws {
+        let cb = UInt64(1) << UInt64(c)
+        let set = Int(truncatingIfNeeded: line & setMask)
+        let cache = caches + c
+        let counter = counters + c
+        counter.pointee.accesses &+= 1
+        if write {
+            counter.pointee.writes &+= 1
+            if atomic { counter.pointee.atomics &+= 1 }
+        } else {
+            counter.pointee.reads &+= 1
+        }
+
+        let slot = cache.pointee.lookup(line: line, set: set)
+        let index: Int
+        if slot >= 0 {
+            index = Int(cache.pointee.payloads[slot])
+            let t = transition(cache.pointee.states[slot], write ? .store : .load)
+            counter.pointee.hits &+= 1
+            cache.pointee.touch(slot: slot)
+            if t.actions.contains(.upgrade) {
+                counter.pointee.upgrades &+= 1
+                let record = lines.record(index)
+                let peers = record.pointee.present & ~cb
+                if peers != 0 {
+                    _ = snoop(peers: peers, of: index, set: set, event: .peerStore, requester: c)
+                }
+            }
+            cache.pointee.states[slot] = t.next
+        } else {
+            index = lines.index(of: line, cpu: c)
+            _ = lines.masks(of: index, cpu: c)  // gives the line a detail block on a second CPU's first touch
+            let record = lines.record(index)
+            counter.pointee.misses &+= 1
+            record.pointee.misses &+= 1
+            if (record.pointee.readers | record.pointee.writers) & cb == 0 {
+                counter.pointee.coldMisses &+= 1
+            } else if record.pointee.invalidated & cb != 0 {
+                counter.pointee.coherenceMisses &+= 1
+                if Self.intersects(lines.pendingMask(of: index, cpu: c), lo: lo, hi: hi) {
+                    counter.pointee.trueSharingMisses &+= 1
+                    record.pointee.trueSharing &+= 1
+                } else {
+                    counter.pointee.falseSharingMisses &+= 1
+                    record.pointee.falseSharing &+= 1
+                }
+                record.pointee.invalidated &= ~cb
+            }
+            var event: ProtocolEvent = write ? .store : .load
+            let peers = coherent ? record.pointee.present & ~cb : 0
+            if peers != 0 {
+                counter.pointee.transfers &+= 1
+                record.pointee.transfers &+= 1
+                if !write { event = .loadShared }
+                if snoop(peers: peers, of: index, set: set, event: write ? .peerStore : .peerLoad, requester: c) {
+                    counter.pointee.hitm &+= 1
+                    record.pointee.hitm &+= 1
+                }
+            }
+            let t = transition(LineState.invalid.rawValue, event)
+            let victim = cache.pointee.victim(set: set)
+            let victimState = cache.pointee.states[victim]
+            if victimState != 0 {
+                counter.pointee.evictions &+= 1
+                if transition(victimState, .replacement).actions.contains(.writeback) {
+                    counter.pointee.writebacks &+= 1
+                }
+                lines.record(Int(cache.pointee.payloads[victim])).pointee.present &= ~cb
+            }
+            cache.pointee.fill(slot: victim, line: line, state: t.next, payload: UInt32(truncatingIfNeeded: index))
+            record.pointee.present |= cb
+        }
+
+        let record = lines.record(index)
+        record.pointee.accesses &+= 1
+        let masks = lines.masks(of: index, cpu: c)
+        if write {
+            record.pointee.writers |= cb
+            Self.set(masks + maskWords, lo: lo, hi: hi)
+            // Bytes written while other CPUs' copies are invalid decide their next miss's class.
+            var waiting = record.pointee.invalidated & ~cb
+            while waiting != 0 {
+                let d = waiting.trailingZeroBitCount
+                waiting &= waiting &- 1
+                Self.set(lines.pendingMask(of: index, cpu: d), lo: lo, hi: hi)
+            }
+        } else {
+            record.pointee.readers |= cb
+            Self.set(masks, lo: lo, hi: hi)
+        }
+        if configuration.checkInvariants { try checkInvariant(line: line, index: index, after: c) }
+    }
+
+    /// Applies `event` to every peer in `peers` holding line `index`; returns whether one of
+    /// them supplied dirty data (the requester's miss is then a hitm).
+    @inline(__always)
+    mutating func snoop(peers: UInt64, of index: Int, set: Int, event: ProtocolEvent, requester: Int) -> Bool {
+        let record = lines.record(index)
+        let line = record.pointee.line
+        var dirty = false
+        var invalidated = 0
+        var remaining = peers
+        while remaining != 0 {
+            let p = remaining.trailingZeroBitCount
+            remaining &= remaining &- 1
+            let peer = caches + p
+            let slot = peer.pointee.lookup(line: line, set: set)
+            let t = transition(peer.pointee.states[slot], event)
+            if t.actions.contains(.supplyDirty) { dirty = true }
+            if t.actions.contains(.writeback) { counters[p].writebacks &+= 1 }
+            if t.next == LineState.invalid.rawValue {
+                peer.pointee.invalidate(slot: slot)
+                let pb = UInt64(1) << UInt64(p)
+                record.pointee.present &= ~pb
+                record.pointee.invalidated |= pb
+                clear(lines.pendingMask(of: index, cpu: p))
+                invalidated &+= 1
+            } else {
+                peer.pointee.states[slot] = t.next
+            }
+        }
+        counters[requester].invalidations &+= UInt64(invalidated)
+        record.pointee.invalidations &+= UInt64(invalidated)
+        return dirty
+    }
+
+    // MARK: Copy-back and invalidate records
+
+    /// Dinero's `c` and `v` records on `cpu`'s cache: over the lines of the range, or the
+    /// whole cache when `size` is 0. Neither is an access.
+    mutating func maintain(cpu: Int, kind: AccessKind, address: UInt64, size: UInt64) {
+        let cache = caches + cpu
+        let apply = { (engine: inout CoherenceEngine, slot: Int) in
+            let state = cache.pointee.states[slot]
+            guard state != 0 else { return }
+            if kind == .copyBack {
+                let t = engine.transition(state, .copyBack)
+                if t.actions.contains(.writeback) { engine.counters[cpu].writebacks &+= 1 }
+                cache.pointee.states[slot] = t.next
+            } else {
+                if LineState(rawValue: state)!.isDirty { engine.counters[cpu].writebacks &+= 1 }
+                cache.pointee.invalidate(slot: slot)
+                engine.lines.record(Int(cache.pointee.payloads[slot])).pointee.present &= ~(UInt64(1) << UInt64(cpu))
+            }
+        }
+        if size == 0 {
+            for slot in 0..<cache.pointee.slotCount { apply(&self, slot) }
+            return
+        }
+        let first = address >> lineShift
+        let last = (address &+ (size &- 1)) >> lineShift
+        var line = first
+        while true {
+            let slot = cache.pointee.lookup(line: line, set: Int(truncatingIfNeeded: line & setMask))
+            if slot >= 0 { apply(&self, slot) }
+            if line == last { break }
+            line &+= 1
+        }
+    }
+
+    // MARK: Byte masks
+
+    /// Sets bytes [lo, hi) of a line's mask.
+    @inline(__always)
+    static func set(_ mask: UnsafeMutablePointer<UInt64>, lo: Int, hi: Int) {
+        var b = lo
+        while b < hi {
+            let w = b >> 6
+            let start = b & 63
+            let n = min(hi - b, 64 - start)
+            let bits: UInt64 = n == 64 ? ~0 : ((1 << UInt64(n)) - 1) << UInt64(start)
+            mask[w] |= bits
+            b += n
+        }
+    }
+
+    @inline(__always)
+    static func intersects(_ mask: UnsafeMutablePointer<UInt64>, lo: Int, hi: Int) -> Bool {
+        var b = lo
+        while b < hi {
+            let w = b >> 6
+            let start = b & 63
+            let n = min(hi - b, 64 - start)
+            let bits: UInt64 = n == 64 ? ~0 : ((1 << UInt64(n)) - 1) << UInt64(start)
+            if mask[w] & bits != 0 { return true }
+            b += n
+        }
+        return false
+    }
+
+    @inline(__always)
+    func clear(_ mask: UnsafeMutablePointer<UInt64>) { mask.update(repeating: 0, count: maskWords) }
+}

@@ -1,0 +1,37 @@
+import MTrace
+
+/// A multi-CPU cache simulator: one private set-associative cache per CPU, joined by a
+/// coherence protocol. Feed it batches of accesses; ask for the ``SimulationResult``.
+///
+/// ```swift
+/// let sim = try CoherenceSimulator(SimulatorConfiguration(cpus: 4, geometry: g, coherence: .mesi))
+/// try pump(&source, into: sim)
+/// let result = sim.result()
+/// ```
+public final class CoherenceSimulator: AccessSink {
+    public let configuration: SimulatorConfiguration
+    private var engine: CoherenceEngine
+
+    /// Throws ``ConfigurationError`` for a CPU count outside 1...64 and
+    /// `CacheModels.GeometryError` for a geometry the replacement policy cannot serve.
+    public init(_ configuration: SimulatorConfiguration) throws {
+        self.configuration = configuration
+        engine = try CoherenceEngine(configuration)
+    }
+
+    deinit { engine.deallocate() }
+
+    /// Simulates one batch, in order. Throws ``AccessError`` for an access no source should
+    /// have produced and ``InvariantViolation`` in checking mode.
+    public func consume(_ accesses: UnsafeBufferPointer<Access>) throws {
+        try engine.apply(accesses)
+    }
+
+    /// The counters and line statistics so far (a copy: the simulator may go on).
+    public func result() -> SimulationResult {
+        SimulationResult(
+            configuration: configuration,
+            cpus: Array(UnsafeBufferPointer(start: engine.counters, count: engine.cpus)),
+            lines: LineCollection(table: engine.lines.snapshot()))
+    }
+}
