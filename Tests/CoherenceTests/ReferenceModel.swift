@@ -595,13 +595,17 @@ struct ReferenceTraceGenerator {
     let lines: Int
     /// First byte of the working set (a multiple of the line size).
     let base: UInt64
+    /// Distance in lines between consecutive working-set lines (1: contiguous; a multiple of
+    /// the set count: every line in one set).
+    let lineStride: Int
 
-    init(seed: UInt64, cpus: Int, lineSize: Int, lines: Int, base: UInt64 = 0x10_0000) {
+    init(seed: UInt64, cpus: Int, lineSize: Int, lines: Int, base: UInt64 = 0x10_0000, lineStride: Int = 1) {
         state = seed
         self.cpus = cpus
         self.lineSize = lineSize
         self.lines = max(lines, 1)
         self.base = base / UInt64(lineSize) * UInt64(lineSize)
+        self.lineStride = max(lineStride, 1)
     }
 
     mutating func next() -> UInt64 { ReferenceModel.splitMix64(&state) }
@@ -626,7 +630,16 @@ struct ReferenceTraceGenerator {
         case 1: offset = lineSize / 2
         default: offset = below(lineSize)
         }
-        let address = base + UInt64(below(lines)) * UInt64(lineSize) + UInt64(offset)
+        let lineIndex = below(lines) * lineStride
+        if lineIndex / lineStride % 3 == 1 && kind.isDataAccess {
+            // A partitioned line: each CPU keeps to its own slot, so the line tends to end up
+            // falsely shared (unless a long access from the line before runs into it).
+            let slot = max(lineSize / cpus, 1)
+            let start = (cpu * slot) % lineSize
+            let size = min(1 + below(min(slot, 8)), lineSize - start)
+            return Access(cpu: cpu, kind: kind, address: base + UInt64(lineIndex * lineSize + start), size: size)
+        }
+        let address = base + UInt64(lineIndex) * UInt64(lineSize) + UInt64(offset)
         var size: Int
         switch below(10) {
         case 0...5: size = [1, 2, 4, 8][below(4)]
