@@ -15,10 +15,11 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CGSL", pkgConfig: "gsl", providers: [.apt(["libgsl-dev"])]),
+        .target(name: "CIntrinsics"),
         .target(name: "MTrace", dependencies: ["CZlib"]),
         .target(name: "CPUModel", dependencies: ["MTrace"]),
         .target(name: "CacheModels", dependencies: ["MTrace"]),
-        .target(name: "Coherence", dependencies: ["CacheModels", "MTrace"]),
+        .target(name: "Coherence", dependencies: ["CacheModels", "MTrace", "CIntrinsics"]),
         .target(
             name: "Experiments",
             dependencies: ["MTrace", "CPUModel", "CacheModels", "Coherence", "CGSL",

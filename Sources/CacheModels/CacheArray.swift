@@ -37,7 +37,9 @@ public struct CacheArray {
         self.ways = geometry.ways
         let slots = geometry.sets * geometry.ways
         tags = .allocate(capacity: slots)
-        tags.initialize(repeating: 0, count: slots)
+        // No line number reaches UInt64.max (an access may not run past the address space), so
+        // an empty way never looks like a stale copy of a real line.
+        tags.initialize(repeating: .max, count: slots)
         states = .allocate(capacity: slots)
         states.initialize(repeating: 0, count: slots)
         payloads = .allocate(capacity: slots)
@@ -56,17 +58,46 @@ public struct CacheArray {
 
     @inlinable public var slotCount: Int { geometry.sets * ways }
 
+    /// Up to this many ways a set is scanned whole, without an early exit: the hit's way is
+    /// random, so an early exit mispredicts the loop branch on most lookups.
+    @usableFromInline static let branchlessScanLimit = 32
+
     /// The slot holding `line` in `set`, or -1.
     @inlinable @inline(__always)
     public func lookup(line: UInt64, set: Int) -> Int {
+        let found = lookupIncludingStale(line: line, set: set)
+        return found >= 0 && states[found] != 0 ? found : -1
+    }
+
+    /// The slot whose tag is `line` in `set`, valid or not, or -1. An invalidated way keeps
+    /// its tag and payload until refilled, so its owner can recognise a line it just lost.
+    /// A valid match wins over a stale one (a set never holds two valid copies of a line).
+    @inlinable @inline(__always)
+    public func lookupIncludingStale(line: UInt64, set: Int) -> Int {
         let base = set &* ways
-        var slot = base
         let end = base &+ ways
+        if ways <= Self.branchlessScanLimit {
+            var valid = -1, stale = -1
+            var slot = base
+            while slot < end {
+                let match = tags[slot] == line
+                let live = states[slot] != 0
+                valid = match && live ? slot : valid
+                stale = match && !live ? slot : stale
+                slot &+= 1
+            }
+            return valid >= 0 ? valid : stale
+        }
+        var stale = -1
+        var slot = base
         while slot < end {
-            if tags[slot] == line && states[slot] != 0 { return slot }
+            if tags[slot] == line {
+                if states[slot] != 0 { return slot }
+                stale = slot
+            }
             slot &+= 1
         }
-        return -1
+        return stale
     }
 
     /// Records a hit on `slot` (LRU and PLRU update; FIFO and random do nothing).

@@ -16,6 +16,13 @@ struct CoherenceEngine {
     let maskWords: Int
     /// Protocol other than `none`: peers are snooped.
     let coherent: Bool
+    /// Keep `LineRecord.present` exact (coherent protocols, or checking mode).
+    let tracksPresence: Bool
+    let checkInvariants: Bool
+    /// Bit s set: a load (store) hit in state s is a plain hit that keeps the state, by the
+    /// protocol table, so the engine may skip looking the cell up.
+    let silentLoadHits: UInt8
+    let silentStoreHits: UInt8
     /// Packed protocol cells (``ProtocolTable/packed()``).
     let cells: UnsafeMutablePointer<UInt16>
     let caches: UnsafeMutablePointer<CacheArray>
@@ -36,7 +43,17 @@ struct CoherenceEngine {
         setMask = g.setMask
         maskWords = (g.lineSize + 63) / 64
         coherent = configuration.coherence != .none
-        let packed = ProtocolTable.of(configuration.coherence).packed()
+        tracksPresence = coherent || configuration.checkInvariants
+        checkInvariants = configuration.checkInvariants
+        let table = ProtocolTable.of(configuration.coherence)
+        func silent(_ event: ProtocolEvent) -> UInt8 {
+            table.states.reduce(0) { mask, state in
+                table[state, event] == Transition(next: state, actions: .hit) ? mask | 1 << state.rawValue : mask
+            }
+        }
+        silentLoadHits = silent(.load)
+        silentStoreHits = silent(.store)
+        let packed = table.packed()
         cells = .allocate(capacity: packed.count)
         cells.initialize(from: packed, count: packed.count)
         caches = .allocate(capacity: cpus)
@@ -53,9 +70,17 @@ struct CoherenceEngine {
                 throw error
             }
         }
-        counters = .allocate(capacity: cpus)
+        counters = .allocate(capacity: cpus)  // accesses and hits stay 0: see counters(ofCPU:)
         counters.initialize(repeating: CoherenceCounters(), count: cpus)
         lines = LineTable(cpus: cpus, lineSize: lineSize)
+    }
+
+    /// The spec counters of `cpu`, completing the two the hot loop leaves out.
+    func counters(ofCPU cpu: Int) -> CoherenceCounters {
+        var c = counters[cpu]
+        c.accesses = c.reads + c.writes
+        c.hits = c.accesses - c.misses
+        return c
     }
 
     func deallocate() {
@@ -79,74 +104,79 @@ struct CoherenceEngine {
 
     mutating func apply(_ batch: UnsafeBufferPointer<Access>) throws {
         let lineMask = UInt64(lineSize - 1)
-        for access in batch {
+        let count = batch.count
+        for i in 0..<count {
+            // Lines that miss live in DRAM-sized tables: start loading their hash slot 32
+            // accesses ahead and their record 16 ahead, so the misses overlap.
+            if i &+ 32 < count { lines.prefetchSlot(of: batch[i &+ 32].address >> lineShift) }
+            if i &+ 16 < count { lines.prefetchRecord(of: batch[i &+ 16].address >> lineShift) }
+            let access = batch[i]
             let cpu = Int(access.cpu)
             guard cpu < cpus else { throw AccessError.cpuOutOfRange(access, cpus: cpus) }
             let size = UInt64(access.size)
-            switch access.kind {
-            case .load, .store, .atomic:
-                guard size >= 1, size <= UInt64(maximumAccessSize) else { throw AccessError.badSize(access) }
-                let (end, overflow) = access.address.addingReportingOverflow(size)
-                guard !overflow || end == 0 else { throw AccessError.addressOverflow(access) }
-                let first = access.address >> lineShift
-                let last = (access.address &+ (size &- 1)) >> lineShift
-                let write = access.kind != .load
-                let atomic = access.kind == .atomic
-                if first == last {
-                    let lo = Int(access.address & lineMask)
-                    try lineAccess(cpu: cpu, line: first, lo: lo, hi: lo &+ Int(size), write: write, atomic: atomic)
-                } else {
-                    var line = first
-                    while true {
-                        let lo = line == first ? Int(access.address & lineMask) : 0
-                        let hi = line == last ? Int((access.address &+ (size &- 1)) & lineMask) &+ 1 : lineSize
-                        try lineAccess(cpu: cpu, line: line, lo: lo, hi: hi, write: write, atomic: atomic)
-                        if line == last { break }
-                        line &+= 1
-                    }
-                }
-            case .fetch:
+            guard access.kind.isDataAccess else {
+                if access.kind != .fetch { maintain(cpu: cpu, kind: access.kind, address: access.address, size: size) }
                 continue
-            case .copyBack, .invalidate:
-                maintain(cpu: cpu, kind: access.kind, address: access.address, size: size)
+            }
+            guard size >= 1, size <= UInt64(maximumAccessSize) else { throw AccessError.badSize(access) }
+            let (end, overflow) = access.address.addingReportingOverflow(size)
+            guard !overflow || end == 0 else { throw AccessError.addressOverflow(access) }
+            let last = (access.address &+ (size &- 1)) >> lineShift
+            var line = access.address >> lineShift
+            var lo = Int(access.address & lineMask)
+            // One line access per touched line, in ascending order (spec §2).
+            while true {
+                let hi = line == last ? Int((access.address &+ (size &- 1)) & lineMask) &+ 1 : lineSize
+                let index = lineAccess(cpu: cpu, line: line, lo: lo, hi: hi, kind: access.kind)
+                if checkInvariants { try checkInvariant(line: line, index: index, after: cpu) }
+                if line == last { break }
+                line &+= 1
+                lo = 0
             }
         }
     }
 
     // MARK: One line access
 
+    /// Simulates one line access and returns the line's record index. `accesses` and `hits`
+    /// are not counted here: ``counters(ofCPU:)`` derives them from reads, writes and misses.
     @inline(__always)
-    mutating func lineAccess(cpu c: Int, line: UInt64, lo: Int, hi: Int, write: Bool, atomic: Bool) throws {
+    mutating func lineAccess(cpu c: Int, line: UInt64, lo: Int, hi: Int, kind: AccessKind) -> Int {
         let cb = UInt64(1) << UInt64(c)
+        let write = kind != .load
+        let bytes = ByteRange(lo: lo, hi: hi)
         let set = Int(truncatingIfNeeded: line & setMask)
         let cache = caches + c
         let counter = counters + c
-        counter.pointee.accesses &+= 1
         if write {
             counter.pointee.writes &+= 1
-            if atomic { counter.pointee.atomics &+= 1 }
+            if kind == .atomic { counter.pointee.atomics &+= 1 }
         } else {
             counter.pointee.reads &+= 1
         }
 
-        let slot = cache.pointee.lookup(line: line, set: set)
+        let found = cache.pointee.lookupIncludingStale(line: line, set: set)
         let index: Int
-        if slot >= 0 {
-            index = Int(cache.pointee.payloads[slot])
-            let t = transition(cache.pointee.states[slot], write ? .store : .load)
-            counter.pointee.hits &+= 1
-            cache.pointee.touch(slot: slot)
-            if t.actions.contains(.upgrade) {
-                counter.pointee.upgrades &+= 1
-                let record = lines.record(index)
-                let peers = record.pointee.present & ~cb
-                if peers != 0 {
-                    _ = snoop(peers: peers, of: index, set: set, event: .peerStore, requester: c)
+        let state = found >= 0 ? cache.pointee.states[found] : 0
+        if state != 0 {
+            index = Int(cache.pointee.payloads[found])
+            cache.pointee.touch(slot: found)
+            // Most hits change nothing (the table says so; see `silentHits`): skip the cell.
+            if (write ? silentStoreHits : silentLoadHits) >> state & 1 == 0 {
+                let t = transition(state, write ? .store : .load)
+                if t.actions.contains(.upgrade) {
+                    counter.pointee.upgrades &+= 1
+                    let peers = lines.record(index).pointee.present & ~cb
+                    if peers != 0 {
+                        _ = snoop(peers: peers, of: index, set: set, event: .peerStore, requester: c)
+                    }
                 }
+                cache.pointee.states[found] = t.next
             }
-            cache.pointee.states[slot] = t.next
         } else {
-            index = lines.index(of: line, cpu: c)
+            // An invalid way that still carries this line's tag (left by an invalidation)
+            // still names its record: no hash probe for the typical coherence miss.
+            index = found >= 0 ? Int(cache.pointee.payloads[found]) : lines.index(of: line, cpu: c)
             _ = lines.masks(of: index, cpu: c)  // gives the line a detail block on a second CPU's first touch
             let record = lines.record(index)
             counter.pointee.misses &+= 1
@@ -155,7 +185,7 @@ struct CoherenceEngine {
                 counter.pointee.coldMisses &+= 1
             } else if record.pointee.invalidated & cb != 0 {
                 counter.pointee.coherenceMisses &+= 1
-                if Self.intersects(lines.pendingMask(of: index, cpu: c), lo: lo, hi: hi) {
+                if intersects(lines.pendingMasks(of: index) + c &* maskWords, bytes) {
                     counter.pointee.trueSharingMisses &+= 1
                     record.pointee.trueSharing &+= 1
                 } else {
@@ -183,7 +213,10 @@ struct CoherenceEngine {
                 if transition(victimState, .replacement).actions.contains(.writeback) {
                     counter.pointee.writebacks &+= 1
                 }
-                lines.record(Int(cache.pointee.payloads[victim])).pointee.present &= ~cb
+                // The snoop filter only matters to coherent protocols (and to the checker).
+                if tracksPresence {
+                    lines.record(Int(cache.pointee.payloads[victim])).pointee.present &= ~cb
+                }
             }
             cache.pointee.fill(slot: victim, line: line, state: t.next, payload: UInt32(truncatingIfNeeded: index))
             record.pointee.present |= cb
@@ -194,19 +227,22 @@ struct CoherenceEngine {
         let masks = lines.masks(of: index, cpu: c)
         if write {
             record.pointee.writers |= cb
-            Self.set(masks + maskWords, lo: lo, hi: hi)
+            mark(masks.write, bytes)
             // Bytes written while other CPUs' copies are invalid decide their next miss's class.
             var waiting = record.pointee.invalidated & ~cb
-            while waiting != 0 {
-                let d = waiting.trailingZeroBitCount
-                waiting &= waiting &- 1
-                Self.set(lines.pendingMask(of: index, cpu: d), lo: lo, hi: hi)
+            if waiting != 0 {
+                let pending = lines.pendingMasks(of: index)
+                repeat {
+                    let d = waiting.trailingZeroBitCount
+                    waiting &= waiting &- 1
+                    mark(pending + d &* maskWords, bytes)
+                } while waiting != 0
             }
         } else {
             record.pointee.readers |= cb
-            Self.set(masks, lo: lo, hi: hi)
+            mark(masks.read, bytes)
         }
-        if configuration.checkInvariants { try checkInvariant(line: line, index: index, after: c) }
+        return index
     }
 
     /// Applies `event` to every peer in `peers` holding line `index`; returns whether one of
@@ -231,7 +267,7 @@ struct CoherenceEngine {
                 let pb = UInt64(1) << UInt64(p)
                 record.pointee.present &= ~pb
                 record.pointee.invalidated |= pb
-                clear(lines.pendingMask(of: index, cpu: p))
+                (lines.pendingMasks(of: index) + p &* maskWords).update(repeating: 0, count: maskWords)
                 invalidated &+= 1
             } else {
                 peer.pointee.states[slot] = t.next
@@ -278,34 +314,47 @@ struct CoherenceEngine {
 
     // MARK: Byte masks
 
-    /// Sets bytes [lo, hi) of a line's mask.
-    @inline(__always)
-    static func set(_ mask: UnsafeMutablePointer<UInt64>, lo: Int, hi: Int) {
-        var b = lo
-        while b < hi {
-            let w = b >> 6
-            let start = b & 63
-            let n = min(hi - b, 64 - start)
-            let bits: UInt64 = n == 64 ? ~0 : ((1 << UInt64(n)) - 1) << UInt64(start)
-            mask[w] |= bits
-            b += n
+    /// Bytes [lo, hi) of one line, with the one-word mask precomputed for lines ≤ 64 bytes.
+    struct ByteRange {
+        let lo: Int
+        let hi: Int
+        /// The bytes as a mask when they fall in one word (always, for lines ≤ 64 bytes).
+        let bits: UInt64
+
+        @inline(__always)
+        init(lo: Int, hi: Int) {
+            self.lo = lo
+            self.hi = hi
+            let n = hi &- lo
+            bits = n >= 64 ? ~0 : ((1 << UInt64(n)) &- 1) << UInt64(lo & 63)
         }
     }
 
     @inline(__always)
-    static func intersects(_ mask: UnsafeMutablePointer<UInt64>, lo: Int, hi: Int) -> Bool {
-        var b = lo
-        while b < hi {
-            let w = b >> 6
+    func mark(_ mask: UnsafeMutablePointer<UInt64>, _ bytes: ByteRange) {
+        if maskWords == 1 {
+            mask.pointee |= bytes.bits
+            return
+        }
+        var b = bytes.lo
+        while b < bytes.hi {
             let start = b & 63
-            let n = min(hi - b, 64 - start)
-            let bits: UInt64 = n == 64 ? ~0 : ((1 << UInt64(n)) - 1) << UInt64(start)
-            if mask[w] & bits != 0 { return true }
-            b += n
+            let n = min(bytes.hi &- b, 64 &- start)
+            mask[b >> 6] |= n == 64 ? ~0 : ((1 << UInt64(n)) &- 1) << UInt64(start)
+            b &+= n
+        }
+    }
+
+    @inline(__always)
+    func intersects(_ mask: UnsafeMutablePointer<UInt64>, _ bytes: ByteRange) -> Bool {
+        if maskWords == 1 { return mask.pointee & bytes.bits != 0 }
+        var b = bytes.lo
+        while b < bytes.hi {
+            let start = b & 63
+            let n = min(bytes.hi &- b, 64 &- start)
+            if mask[b >> 6] & (n == 64 ? ~0 : ((1 << UInt64(n)) &- 1) << UInt64(start)) != 0 { return true }
+            b &+= n
         }
         return false
     }
-
-    @inline(__always)
-    func clear(_ mask: UnsafeMutablePointer<UInt64>) { mask.update(repeating: 0, count: maskWords) }
 }

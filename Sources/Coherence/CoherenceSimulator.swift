@@ -31,7 +31,7 @@ public final class CoherenceSimulator: AccessSink {
     public func result() -> SimulationResult {
         SimulationResult(
             configuration: configuration,
-            cpus: Array(UnsafeBufferPointer(start: engine.counters, count: engine.cpus)),
+            cpus: (0..<engine.cpus).map(engine.counters(ofCPU:)),
             lines: LineCollection(table: engine.lines.snapshot()))
     }
 }

@@ -1,27 +1,35 @@
+import CIntrinsics
+
 /// Everything the engine keeps about one line across the whole run (spec §5–6).
 ///
 /// Byte masks live outside the record, in flat word arrays, because their width
 /// depends on the line size.
 struct LineRecord {
-    var line: UInt64
+    // First 64 bytes: what every access reads or writes.
     /// CPUs that read / wrote the line at least once (their union decides cold misses).
     var readers: UInt64 = 0
     var writers: UInt64 = 0
-    /// CPUs whose cache holds a valid copy now: the snoop filter that spares a scan of every cache.
-    var present: UInt64 = 0
     /// CPUs whose last copy was removed by a peer's invalidation: their next miss is a coherence miss.
     var invalidated: UInt64 = 0
     var accesses: UInt64 = 0
+    /// Read and write byte masks of `soleCPU` when a mask is one word (lines ≤ 64 bytes).
+    var soleRead: UInt64 = 0
+    var soleWrite: UInt64 = 0
+    /// Index of the per-CPU mask block, allocated when a second CPU touches the line; -1 before.
+    var detail: Int32 = -1
+    /// The first CPU to touch the line: the owner of the inline masks while `detail` is -1.
+    var soleCPU: UInt16
+    /// CPUs whose cache holds a valid copy now: the snoop filter that spares a scan of every cache.
+    var present: UInt64 = 0
+    // Second 64 bytes: misses only.
+    var line: UInt64
     var misses: UInt64 = 0
     var transfers: UInt64 = 0
     var invalidations: UInt64 = 0
     var hitm: UInt64 = 0
     var trueSharing: UInt64 = 0
     var falseSharing: UInt64 = 0
-    /// Index of the per-CPU mask block, allocated when a second CPU touches the line; -1 before.
-    var detail: Int32 = -1
-    /// The first CPU to touch the line: the owner of the inline masks while `detail` is -1.
-    var soleCPU: UInt16
+    private var padding: UInt64 = 0
 
     init(line: UInt64, cpu: Int) {
         self.line = line
@@ -29,13 +37,26 @@ struct LineRecord {
     }
 }
 
+/// Where one CPU's read and write byte masks of a line live.
+struct ByteMasks {
+    var read: UnsafeMutablePointer<UInt64>
+    var write: UnsafeMutablePointer<UInt64>
+}
+
+/// A hash slot: the key and the record index side by side, so a probe touches one cache line.
+struct LineSlot {
+    /// line + 1; 0 marks an empty slot.
+    var key: UInt64
+    var index: UInt64
+}
+
 /// The line table: an open-addressing hash from line number to a dense record index, the
 /// records, and their byte masks, all in flat manually-managed buffers.
 ///
-/// Memory per touched line (64-byte lines): 128 B of record + 16 B of inline masks +
-/// 12–24 B of hash slots; a line touched by two or more CPUs adds 24 B per CPU of the run
-/// (read, write and written-since-invalidated masks). Wider lines scale the masks by
-/// line_size / 64.
+/// Memory per touched line (lines ≤ 64 bytes): a 128-byte record (masks inline) and 16–32 B
+/// of hash slots; a line touched by two or more CPUs adds a detail block of 24 B per CPU of
+/// the run (read, write and written-since-invalidated masks). Wider lines add
+/// 16 B × line_size / 64 of masks, and scale the detail block by line_size / 64.
 struct LineTable {
     let cpus: Int
     let lineSize: Int
@@ -50,9 +71,7 @@ struct LineTable {
     private var details: UnsafeMutablePointer<UInt64>
     private(set) var detailCount = 0
     private var detailCapacity = 0
-    /// Hash slots: line + 1 (0 = empty) and the record index.
-    private var keys: UnsafeMutablePointer<UInt64>
-    private var values: UnsafeMutablePointer<UInt32>
+    private var slots: UnsafeMutablePointer<LineSlot>
     private var hashShift: UInt64
     private var hashMask: Int
 
@@ -61,21 +80,22 @@ struct LineTable {
         self.lineSize = lineSize
         self.maskWords = (lineSize + 63) / 64
         capacity = 1024
-        records = .allocate(capacity: capacity)
-        soleMasks = .allocate(capacity: capacity * 2 * maskWords)
+        records = LargeAllocation.allocate(LineRecord.self, count: capacity)
+        soleMasks = LargeAllocation.allocate(UInt64.self, count: maskWords > 1 ? capacity * 2 * maskWords : 0)
         detailCapacity = 64
-        details = .allocate(capacity: detailCapacity * cpus * 3 * maskWords)
-        let slots = 2048
-        keys = .allocate(capacity: slots)
-        keys.initialize(repeating: 0, count: slots)
-        values = .allocate(capacity: slots)
-        hashShift = UInt64(64 - slots.trailingZeroBitCount)
-        hashMask = slots - 1
+        details = LargeAllocation.allocate(UInt64.self, count: detailCapacity * cpus * 3 * maskWords)
+        precondition(MemoryLayout<LineRecord>.stride == 128, "LineRecord must fill two cache lines exactly")
+        let slotCount = 2048
+        slots = LargeAllocation.allocate(LineSlot.self, count: slotCount)
+        hashShift = UInt64(64 - slotCount.trailingZeroBitCount)
+        hashMask = slotCount - 1
     }
 
     func deallocate() {
-        records.deallocate(); soleMasks.deallocate(); details.deallocate()
-        keys.deallocate(); values.deallocate()
+        LargeAllocation.deallocate(records, count: capacity)
+        LargeAllocation.deallocate(soleMasks, count: maskWords > 1 ? capacity * 2 * maskWords : 0)
+        LargeAllocation.deallocate(details, count: detailCapacity * cpus * 3 * maskWords)
+        LargeAllocation.deallocate(slots, count: hashMask + 1)
     }
 
     @inline(__always)
@@ -89,12 +109,25 @@ struct LineTable {
         let key = line &+ 1
         var s = Self.slot(of: line, shift: hashShift)
         while true {
-            let k = keys[s]
-            if k == key { return Int(values[s]) }
-            if k == 0 { break }
+            let slot = slots[s]
+            if slot.key == key { return Int(truncatingIfNeeded: slot.index) }
+            if slot.key == 0 { break }
             s = (s + 1) & hashMask
         }
         return insert(line, cpu: cpu, at: s)
+    }
+
+    /// Starts loading the hash slot where `line` would be found.
+    @inline(__always)
+    func prefetchSlot(of line: UInt64) {
+        mtlab_prefetch(slots + Self.slot(of: line, shift: hashShift))
+    }
+
+    /// If the hash slot of `line` (prefetched earlier) names a record, starts loading it.
+    @inline(__always)
+    func prefetchRecord(of line: UInt64) {
+        let slot = slots[Self.slot(of: line, shift: hashShift)]
+        if slot.key == line &+ 1 { mtlab_prefetch_write(records + Int(truncatingIfNeeded: slot.index)) }
     }
 
     /// The record index of `line`, or nil when no CPU has touched it.
@@ -102,9 +135,9 @@ struct LineTable {
         let key = line &+ 1
         var s = Self.slot(of: line, shift: hashShift)
         while true {
-            let k = keys[s]
-            if k == key { return Int(values[s]) }
-            if k == 0 { return nil }
+            let slot = slots[s]
+            if slot.key == key { return Int(truncatingIfNeeded: slot.index) }
+            if slot.key == 0 { return nil }
             s = (s + 1) & hashMask
         }
     }
@@ -115,66 +148,80 @@ struct LineTable {
         if count == capacity { growRecords() }
         let index = count
         (records + index).initialize(to: LineRecord(line: line, cpu: cpu))
-        (soleMasks + index * 2 * maskWords).initialize(repeating: 0, count: 2 * maskWords)
+        if maskWords > 1 { (soleMasks + index * 2 * maskWords).initialize(repeating: 0, count: 2 * maskWords) }
         count += 1
-        keys[slot] = line &+ 1
-        values[slot] = UInt32(index)
+        slots[slot] = LineSlot(key: line &+ 1, index: UInt64(index))
         if count * 2 > hashMask + 1 { rehash() }
         return index
     }
 
     private mutating func growRecords() {
         let newCapacity = capacity * 2
-        let r = UnsafeMutablePointer<LineRecord>.allocate(capacity: newCapacity)
+        let r = LargeAllocation.allocate(LineRecord.self, count: newCapacity)
         r.moveInitialize(from: records, count: count)
-        records.deallocate()
+        LargeAllocation.deallocate(records, count: capacity)
         records = r
-        let m = UnsafeMutablePointer<UInt64>.allocate(capacity: newCapacity * 2 * maskWords)
-        m.moveInitialize(from: soleMasks, count: count * 2 * maskWords)
-        soleMasks.deallocate()
-        soleMasks = m
+        if maskWords > 1 {
+            let m = LargeAllocation.allocate(UInt64.self, count: newCapacity * 2 * maskWords)
+            m.moveInitialize(from: soleMasks, count: count * 2 * maskWords)
+            LargeAllocation.deallocate(soleMasks, count: capacity * 2 * maskWords)
+            soleMasks = m
+        }
         capacity = newCapacity
     }
 
     private mutating func rehash() {
-        let oldKeys = keys, oldValues = values, oldSlots = hashMask + 1
-        let slots = oldSlots * 2
-        keys = .allocate(capacity: slots)
-        keys.initialize(repeating: 0, count: slots)
-        values = .allocate(capacity: slots)
-        hashShift = UInt64(64 - slots.trailingZeroBitCount)
-        hashMask = slots - 1
-        for i in 0..<oldSlots where oldKeys[i] != 0 {
-            var s = Self.slot(of: oldKeys[i] &- 1, shift: hashShift)
-            while keys[s] != 0 { s = (s + 1) & hashMask }
-            keys[s] = oldKeys[i]
-            values[s] = oldValues[i]
+        let old = slots, oldCount = hashMask + 1
+        let slotCount = oldCount * 2
+        slots = LargeAllocation.allocate(LineSlot.self, count: slotCount)
+        hashShift = UInt64(64 - slotCount.trailingZeroBitCount)
+        hashMask = slotCount - 1
+        for i in 0..<oldCount where old[i].key != 0 {
+            var s = Self.slot(of: old[i].key &- 1, shift: hashShift)
+            while slots[s].key != 0 { s = (s + 1) & hashMask }
+            slots[s] = old[i]
         }
-        oldKeys.deallocate()
-        oldValues.deallocate()
+        LargeAllocation.deallocate(old, count: oldCount)
     }
 
     // MARK: Records and masks
 
     @inline(__always) func record(_ index: Int) -> UnsafeMutablePointer<LineRecord> { records + index }
 
-    /// Read-bytes mask of `cpu` for record `index` (write mask follows at +maskWords,
-    /// the written-since-invalidated mask at +2·maskWords when the line has a detail block).
-    /// Moves the line to a detail block the first time a second CPU touches it.
+    /// The read and write byte masks of `cpu` for record `index`. Moves the line to a detail
+    /// block the first time a second CPU touches it.
     @inline(__always)
-    mutating func masks(of index: Int, cpu: Int) -> UnsafeMutablePointer<UInt64> {
+    mutating func masks(of index: Int, cpu: Int) -> ByteMasks {
         let r = records + index
         if r.pointee.detail < 0 {
-            if Int(r.pointee.soleCPU) == cpu { return soleMasks + index * 2 * maskWords }
+            if Int(r.pointee.soleCPU) == cpu {
+                let read = soleMaskPointer(index)
+                return ByteMasks(read: read, write: read + maskWords)
+            }
             allocateDetail(for: index)
         }
-        return details + (Int(r.pointee.detail) * cpus + cpu) * 3 * maskWords
+        let base = details + Int(r.pointee.detail) * cpus * 3 * maskWords + cpu * maskWords
+        return ByteMasks(read: base, write: base + cpus * maskWords)
     }
 
-    /// The written-since-invalidated mask of `cpu` (the line must have a detail block).
+    /// Where `soleCPU`'s read mask lives (its write mask follows): in the record when a mask
+    /// is one word, else in `soleMasks`.
     @inline(__always)
-    func pendingMask(of index: Int, cpu: Int) -> UnsafeMutablePointer<UInt64> {
-        details + (Int(records[index].detail) * cpus + cpu) * 3 * maskWords + 2 * maskWords
+    private func soleMaskPointer(_ index: Int) -> UnsafeMutablePointer<UInt64> {
+        if maskWords == 1 {
+            return UnsafeMutableRawPointer(records + index)
+                .advanced(by: MemoryLayout<LineRecord>.offset(of: \LineRecord.soleRead)!)
+                .assumingMemoryBound(to: UInt64.self)
+        }
+        return soleMasks + index * 2 * maskWords
+    }
+
+    /// The written-since-invalidated masks of all CPUs, `maskWords` apart (the line must
+    /// have a detail block). Kept side by side so a store updates every waiting CPU's mask
+    /// in one or two cache lines.
+    @inline(__always)
+    func pendingMasks(of index: Int) -> UnsafeMutablePointer<UInt64> {
+        details + Int(records[index].detail) * cpus * 3 * maskWords + 2 * cpus * maskWords
     }
 
     @inline(never)
@@ -182,16 +229,18 @@ struct LineTable {
         let block = cpus * 3 * maskWords
         if detailCount == detailCapacity {
             let newCapacity = detailCapacity * 2
-            let d = UnsafeMutablePointer<UInt64>.allocate(capacity: newCapacity * block)
+            let d = LargeAllocation.allocate(UInt64.self, count: newCapacity * block)
             d.moveInitialize(from: details, count: detailCount * block)
-            details.deallocate()
+            LargeAllocation.deallocate(details, count: detailCapacity * block)
             details = d
             detailCapacity = newCapacity
         }
         let base = details + detailCount * block
         base.initialize(repeating: 0, count: block)
         let sole = Int(records[index].soleCPU)
-        (base + sole * 3 * maskWords).update(from: soleMasks + index * 2 * maskWords, count: 2 * maskWords)
+        let soleMasks = soleMaskPointer(index)
+        (base + sole * maskWords).update(from: soleMasks, count: maskWords)
+        (base + (cpus + sole) * maskWords).update(from: soleMasks + maskWords, count: maskWords)
         records[index].detail = Int32(detailCount)
         detailCount += 1
     }
@@ -204,7 +253,8 @@ struct LineTable {
     /// Flat copies of the storage, for ``LineTableSnapshot``.
     func copyStorage() -> (records: [LineRecord], soleMasks: [UInt64], details: [UInt64]) {
         (Array(UnsafeBufferPointer(start: records, count: count)),
-         Array(UnsafeBufferPointer(start: soleMasks, count: count * 2 * maskWords)),
+         maskWords == 1 ? (0..<count).flatMap { [records[$0].soleRead, records[$0].soleWrite] }
+             : Array(UnsafeBufferPointer(start: soleMasks, count: count * 2 * maskWords)),
          Array(UnsafeBufferPointer(start: details, count: detailCount * cpus * 3 * maskWords)))
     }
 }
@@ -239,8 +289,9 @@ final class LineTableSnapshot: @unchecked Sendable {
         while touchers != 0 {
             let cpu = touchers.trailingZeroBitCount
             touchers &= touchers - 1
-            let base = (Int(r.detail) * cpus + cpu) * 3 * maskWords
-            body(cpu, details[base..<base + maskWords], details[base + maskWords..<base + 2 * maskWords])
+            let read = (Int(r.detail) * cpus * 3 + cpu) * maskWords
+            let write = read + cpus * maskWords
+            body(cpu, details[read..<read + maskWords], details[write..<write + maskWords])
         }
     }
 

@@ -5,5 +5,6 @@ import Experiments
 struct MTLab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mtlab",
-        abstract: "A cache-coherence simulation laboratory.")
+        abstract: "A cache-coherence simulation laboratory.",
+        subcommands: [BenchCommand.self])
 }

@@ -1,0 +1,1 @@
+// Intentionally empty: the module is header-only (see include/CIntrinsics.h).

@@ -1,0 +1,14 @@
+#ifndef MTLAB_CINTRINSICS_H
+#define MTLAB_CINTRINSICS_H
+// Compiler intrinsics that Swift does not expose. Header-only: each is inlined into Swift.
+
+/// Hints that the cache line holding `p` will be read soon (no fault if `p` is bad).
+static inline __attribute__((always_inline)) void mtlab_prefetch(const void *p) {
+    __builtin_prefetch(p, 0, 3);
+}
+
+/// Hints that the cache line holding `p` will be written soon.
+static inline __attribute__((always_inline)) void mtlab_prefetch_write(const void *p) {
+    __builtin_prefetch(p, 1, 3);
+}
+#endif

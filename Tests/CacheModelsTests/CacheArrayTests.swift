@@ -1,0 +1,136 @@
+import Testing
+import MTrace
+@testable import CacheModels
+
+/// Fills `lines` into a one-set cache in order (hits touch), and returns the slot each used.
+private func run(_ cache: inout CacheArray, _ lines: [UInt64]) -> [Int] {
+    lines.map { line in
+        let hit = cache.lookup(line: line, set: 0)
+        if hit >= 0 {
+            cache.touch(slot: hit)
+            return hit
+        }
+        let victim = cache.victim(set: 0)
+        cache.fill(slot: victim, line: line, state: 1, payload: 0)
+        return victim
+    }
+}
+
+@Suite struct CacheGeometryTests {
+    @Test func fromSetsAndFromSize() throws {
+        let g = try CacheGeometry(sets: 64, ways: 8, lineSize: 64)
+        #expect(g.size == 32768)
+        #expect(try CacheGeometry(size: 32768, ways: 8, lineSize: 64) == g)
+        #expect(g.lineNumber(of: 0x1040) == 0x41)
+        #expect(g.setIndex(ofLine: 0x41) == 1)
+        #expect(g.description == "32 KiB, 64 sets × 8 ways × 64 B")
+    }
+
+    @Test func rejectsBadShapesNamingTheKey() {
+        #expect(throws: GeometryError.self) { try CacheGeometry(sets: 48, ways: 8, lineSize: 64) }
+        #expect { try CacheGeometry(sets: 0, ways: 8, lineSize: 64) } throws: { ($0 as? GeometryError)?.key == "sets" }
+        #expect { try CacheGeometry(sets: 64, ways: 0, lineSize: 64) } throws: { ($0 as? GeometryError)?.key == "ways" }
+        #expect { try CacheGeometry(sets: 64, ways: 8, lineSize: 48) } throws: { ($0 as? GeometryError)?.key == "line_size" }
+        #expect { try CacheGeometry(size: 30000, ways: 8, lineSize: 64) } throws: { ($0 as? GeometryError)?.key == "size" }
+        #expect { try CacheGeometry(size: 3 * 8 * 64, ways: 8, lineSize: 64) } throws: {
+            ($0 as? GeometryError)?.description.contains("not a power of two") == true
+        }
+    }
+}
+
+@Suite struct ReplacementTests {
+    func oneSet(_ ways: Int, _ policy: ReplacementKind, seed: UInt64 = 1) throws -> CacheArray {
+        try CacheArray(geometry: CacheGeometry(sets: 1, ways: ways, lineSize: 64), replacement: policy, seed: seed)
+    }
+
+    @Test func invalidWaysFillFirstInOrder() throws {
+        for policy in ReplacementKind.allCases {
+            var cache = try oneSet(4, policy)
+            defer { cache.deallocate() }
+            #expect(run(&cache, [10, 11, 12, 13]) == [0, 1, 2, 3], "\(policy)")
+        }
+    }
+
+    @Test func lruEvictsLeastRecentlyUsed() throws {
+        var cache = try oneSet(4, .lru)
+        defer { cache.deallocate() }
+        // 10 is touched again, so 11 is the least recently used when 14 arrives.
+        #expect(run(&cache, [10, 11, 12, 13, 10, 14]) == [0, 1, 2, 3, 0, 1])
+    }
+
+    @Test func fifoIgnoresHits() throws {
+        var cache = try oneSet(4, .fifo)
+        defer { cache.deallocate() }
+        #expect(run(&cache, [10, 11, 12, 13, 10, 14, 15]) == [0, 1, 2, 3, 0, 0, 1])
+    }
+
+    @Test func treePLRUFollowsItsBits() throws {
+        var cache = try oneSet(4, .plru)
+        defer { cache.deallocate() }
+        // After touching ways 0,1,2,3 every node points left: the victim is way 0. Touching way 0
+        // then points the root right and node 3 left: the next victim is way 2.
+        #expect(run(&cache, [10, 11, 12, 13, 14]) == [0, 1, 2, 3, 0])
+        #expect(run(&cache, [14, 15]) == [0, 2])
+    }
+
+    @Test func plruNeedsPowerOfTwoWays() {
+        #expect { try CacheArray(geometry: CacheGeometry(sets: 1, ways: 6, lineSize: 64), replacement: .plru, seed: 1) }
+            throws: { ($0 as? GeometryError)?.key == "ways" }
+    }
+
+    @Test func randomIsSeededAndInRange() throws {
+        func victims(seed: UInt64) throws -> [Int] {
+            var cache = try oneSet(8, .random, seed: seed)
+            defer { cache.deallocate() }
+            return run(&cache, (0..<200).map { UInt64($0) })
+        }
+        let a = try victims(seed: 7), b = try victims(seed: 7), c = try victims(seed: 8)
+        #expect(a == b)
+        #expect(a != c)
+        #expect(a.allSatisfy { (0..<8).contains($0) })
+        // The victim draw is exactly SplitMix64 mod ways, from the given state.
+        var rng = SplitMix64(state: 7)
+        #expect(Array(a[8..<12]) == (0..<4).map { _ in Int(rng.next() % 8) })
+    }
+
+    @Test func staleLookupFindsInvalidatedTag() throws {
+        var cache = try oneSet(2, .lru)
+        defer { cache.deallocate() }
+        _ = run(&cache, [5, 6])
+        cache.invalidate(slot: 1)
+        #expect(cache.lookup(line: 6, set: 0) == -1)
+        #expect(cache.lookupIncludingStale(line: 6, set: 0) == 1)
+        // An empty way never matches, whatever the line.
+        var fresh = try oneSet(2, .lru)
+        defer { fresh.deallocate() }
+        #expect(fresh.lookupIncludingStale(line: 0, set: 0) == -1)
+    }
+
+    /// LRU and FIFO against a list model: the obvious implementation of the spec.
+    @Test(arguments: [ReplacementKind.lru, .fifo])
+    func matchesListModel(policy: ReplacementKind) throws {
+        var rng = SplitMix64(state: 42)
+        for ways in [1, 2, 3, 8] {
+            var cache = try oneSet(ways, policy)
+            defer { cache.deallocate() }
+            var order: [UInt64] = []  // front = next victim
+            for _ in 0..<2000 {
+                let line = rng.next() % UInt64(ways * 2)
+                let expectHit = order.contains(line)
+                let hit = cache.lookup(line: line, set: 0)
+                #expect((hit >= 0) == expectHit)
+                if hit >= 0 {
+                    cache.touch(slot: hit)
+                    if policy == .lru { order.removeAll { $0 == line }; order.append(line) }
+                } else {
+                    let victim = cache.victim(set: 0)
+                    if order.count == ways {
+                        #expect(cache.tags[victim] == order.removeFirst())
+                    }
+                    cache.fill(slot: victim, line: line, state: 1, payload: 0)
+                    order.append(line)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import Testing
+import CacheModels
+import MTrace
+@testable import Coherence
+
+private func simulate(_ accesses: [Access], _ config: SimulatorConfiguration) throws -> SimulationResult {
+    let sim = try CoherenceSimulator(config)
+    try accesses.withUnsafeBufferPointer { try sim.consume($0) }
+    return sim.result()
+}
+
+private func geometry(sets: Int = 4, ways: Int = 2, line: Int = 64) -> CacheGeometry {
+    try! CacheGeometry(sets: sets, ways: ways, lineSize: line)
+}
+
+@Suite struct EngineTests {
+    /// spec/synthetic-trace.md: Dinero IV's demand misses for the SplitMix64 trace.
+    @Test(arguments: [(ReplacementKind.lru, UInt64(389_934)), (.fifo, 434_368)])
+    func agreesWithDineroIV(policy: ReplacementKind, misses: UInt64) throws {
+        var source = SyntheticReferenceTrace(references: 1_000_000)
+        let sim = try CoherenceSimulator(SimulatorConfiguration(
+            cpus: 1, geometry: CacheGeometry(size: 32768, ways: 8, lineSize: 64), replacement: policy, coherence: .none))
+        try pump(&source, into: sim)
+        let totals = sim.result().totals
+        #expect(totals.misses == misses)
+        #expect(totals.accesses == 1_000_000)
+        #expect(totals.hits + totals.misses == totals.accesses)
+    }
+
+    /// The checker re-derives every line's holders from the caches after every line access.
+    @Test(arguments: CoherenceProtocol.allCases)
+    func invariantHoldsOnRandomTraces(coherence: CoherenceProtocol) throws {
+        var rng = SplitMix64(state: 99)
+        for replacement in ReplacementKind.allCases {
+            let accesses = (0..<3000).map { _ -> Access in
+                let r = rng.next()
+                let kind: AccessKind = [.load, .store, .atomic, .load][Int(r & 3)]
+                return Access(cpu: Int(r >> 8 % 6) % 6, kind: kind, address: (r >> 16) % 2048, size: Int(r >> 40 % 16) % 16 + 1)
+            }
+            let config = SimulatorConfiguration(cpus: 6, geometry: geometry(), replacement: replacement,
+                                                coherence: coherence, checkInvariants: true)
+            let result = try simulate(accesses, config)
+            let t = result.totals
+            #expect(t.hits + t.misses == t.accesses)
+            #expect(t.trueSharingMisses + t.falseSharingMisses == t.coherenceMisses)
+            #expect(t.coldMisses + t.coherenceMisses <= t.misses)
+            #expect(result.lines.reduce(0) { $0 + $1.accesses } == t.accesses)
+            if coherence == .none {
+                #expect(t.coherenceMisses == 0 && t.invalidations == 0 && t.transfers == 0 && t.hitm == 0)
+            }
+        }
+    }
+
+    @Test func lineCrossingAccessTouchesEveryLineInOrder() throws {
+        let r = try simulate([Access(cpu: 0, kind: .store, address: 60, size: 10)],
+                             SimulatorConfiguration(cpus: 1, geometry: geometry()))
+        #expect(r.totals.accesses == 2 && r.totals.writes == 2 && r.totals.coldMisses == 2)
+        #expect(r.lines.map(\.address) == [0, 64])
+        #expect(r.offsets(ofLine: 0).map(\.offset) == [60, 61, 62, 63])
+        #expect(r.offsets(ofLine: 1).map(\.offset) == Array(0...5))
+    }
+
+    @Test func wideLinesKeepByteMasksExact() throws {
+        let g = geometry(sets: 2, ways: 2, line: 256)
+        let r = try simulate([
+            Access(cpu: 0, kind: .store, address: 200, size: 8),
+            Access(cpu: 1, kind: .store, address: 0, size: 8),
+            Access(cpu: 0, kind: .load, address: 200, size: 8),  // cpu 1 wrote other bytes: false sharing
+        ], SimulatorConfiguration(cpus: 2, geometry: g, coherence: .msi))
+        #expect(r.totals.coherenceMisses == 1 && r.totals.falseSharingMisses == 1)
+        #expect(r.lines[0].sharing == .falselyShared)
+        #expect(r.offsets(ofLine: 0).first { $0.offset == 200 }?.writers == CPUSet([0]))
+    }
+
+    @Test func sixtyFourCPUs() throws {
+        let accesses = (0..<64).map { Access(cpu: $0, kind: .store, address: UInt64($0), size: 1) }
+        let r = try simulate(accesses, SimulatorConfiguration(cpus: 64, geometry: geometry(), coherence: .mesi, checkInvariants: true))
+        #expect(r.totals.invalidations == 63)
+        #expect(r.lines[0].writers.count == 64)
+        #expect(r.lines[0].sharing == .falselyShared)
+    }
+
+    @Test func rejectsImpossibleInput() throws {
+        #expect { try CoherenceSimulator(SimulatorConfiguration(cpus: 65, geometry: geometry())) } throws: {
+            ($0 as? ConfigurationError)?.key == "system.cpus"
+        }
+        #expect { try simulate([Access(cpu: 2, kind: .load, address: 0)], SimulatorConfiguration(cpus: 2, geometry: geometry())) }
+            throws: { "\($0)".contains("cpu 2") && "\($0)".contains("system.cpus is 2") }
+        #expect(throws: AccessError.self) {
+            try simulate([Access(cpu: 0, kind: .load, address: 0, size: 0)], SimulatorConfiguration(cpus: 1, geometry: geometry()))
+        }
+        #expect(throws: AccessError.self) {
+            try simulate([Access(cpu: 0, kind: .load, address: .max, size: 2)], SimulatorConfiguration(cpus: 1, geometry: geometry()))
+        }
+    }
+
+    @Test func hottestLinesRankByMovementThenAccessesThenAddress() throws {
+        let r = try simulate([
+            Access(cpu: 0, kind: .store, address: 0), Access(cpu: 1, kind: .store, address: 0),
+            Access(cpu: 0, kind: .load, address: 128), Access(cpu: 0, kind: .load, address: 128),
+            Access(cpu: 0, kind: .load, address: 64),
+        ], SimulatorConfiguration(cpus: 2, geometry: geometry(), coherence: .mesi))
+        #expect(r.hottestLines(3).map { r.lines[$0].address } == [0, 128, 64])
+        #expect(r.linesByAddress().map { r.lines[$0].address } == [0, 64, 128])
+    }
+}
