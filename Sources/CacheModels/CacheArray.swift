@@ -37,8 +37,8 @@ public struct CacheArray {
         self.ways = geometry.ways
         let slots = geometry.sets * geometry.ways
         tags = .allocate(capacity: slots)
-        // No line number reaches UInt64.max (an access may not run past the address space), so
-        // an empty way never looks like a stale copy of a real line.
+        // Empty ways carry the tag UInt64.max: only the last byte of the address space with
+        // 1-byte lines has that line number, and stale lookups of it must not be trusted.
         tags.initialize(repeating: .max, count: slots)
         states = .allocate(capacity: slots)
         states.initialize(repeating: 0, count: slots)

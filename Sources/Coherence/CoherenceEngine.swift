@@ -208,7 +208,8 @@ struct CoherenceEngine {
         } else {
             // An invalid way that still carries this line's tag (left by an invalidation)
             // still names its record: no hash probe for the typical coherence miss.
-            index = found >= 0 ? Int(cache.pointee.payloads[found]) : lines.index(of: line, cpu: c)
+            // (Empty ways carry the tag UInt64.max, so that one line number must not trust it.)
+            index = found >= 0 && line != .max ? Int(cache.pointee.payloads[found]) : lines.index(of: line, cpu: c)
             _ = lines.masks(of: index, cpu: c)  // gives the line a detail block on a second CPU's first touch
             let record = lines.record(index)
             counter.pointee.misses &+= 1

@@ -43,11 +43,11 @@ struct ByteMasks {
     var write: UnsafeMutablePointer<UInt64>
 }
 
-/// A hash slot: the key and the record index side by side, so a probe touches one cache line.
+/// A hash slot: the line and its record index side by side, so a probe touches one cache line.
 struct LineSlot {
-    /// line + 1; 0 marks an empty slot.
-    var key: UInt64
-    var index: UInt64
+    var line: UInt64
+    /// Record index + 1; 0 marks an empty slot (every line number is a valid key).
+    var entry: UInt64
 }
 
 /// The line table: an open-addressing hash from line number to a dense record index, the
@@ -106,12 +106,11 @@ struct LineTable {
     /// The record index of `line`, creating the record (first toucher `cpu`) if it is new.
     @inline(__always)
     mutating func index(of line: UInt64, cpu: Int) -> Int {
-        let key = line &+ 1
         var s = Self.slot(of: line, shift: hashShift)
         while true {
             let slot = slots[s]
-            if slot.key == key { return Int(truncatingIfNeeded: slot.index) }
-            if slot.key == 0 { break }
+            if slot.entry == 0 { break }
+            if slot.line == line { return Int(truncatingIfNeeded: slot.entry &- 1) }
             s = (s + 1) & hashMask
         }
         return insert(line, cpu: cpu, at: s)
@@ -127,17 +126,16 @@ struct LineTable {
     @inline(__always)
     func prefetchRecord(of line: UInt64) {
         let slot = slots[Self.slot(of: line, shift: hashShift)]
-        if slot.key == line &+ 1 { mtlab_prefetch_write(records + Int(truncatingIfNeeded: slot.index)) }
+        if slot.line == line && slot.entry != 0 { mtlab_prefetch_write(records + Int(truncatingIfNeeded: slot.entry &- 1)) }
     }
 
     /// The record index of `line`, or nil when no CPU has touched it.
     func find(_ line: UInt64) -> Int? {
-        let key = line &+ 1
         var s = Self.slot(of: line, shift: hashShift)
         while true {
             let slot = slots[s]
-            if slot.key == key { return Int(truncatingIfNeeded: slot.index) }
-            if slot.key == 0 { return nil }
+            if slot.entry == 0 { return nil }
+            if slot.line == line { return Int(truncatingIfNeeded: slot.entry &- 1) }
             s = (s + 1) & hashMask
         }
     }
@@ -150,7 +148,7 @@ struct LineTable {
         (records + index).initialize(to: LineRecord(line: line, cpu: cpu))
         if maskWords > 1 { (soleMasks + index * 2 * maskWords).initialize(repeating: 0, count: 2 * maskWords) }
         count += 1
-        slots[slot] = LineSlot(key: line &+ 1, index: UInt64(index))
+        slots[slot] = LineSlot(line: line, entry: UInt64(index) &+ 1)
         if count * 2 > hashMask + 1 { rehash() }
         return index
     }
@@ -176,9 +174,9 @@ struct LineTable {
         slots = LargeAllocation.allocate(LineSlot.self, count: slotCount)
         hashShift = UInt64(64 - slotCount.trailingZeroBitCount)
         hashMask = slotCount - 1
-        for i in 0..<oldCount where old[i].key != 0 {
-            var s = Self.slot(of: old[i].key &- 1, shift: hashShift)
-            while slots[s].key != 0 { s = (s + 1) & hashMask }
+        for i in 0..<oldCount where old[i].entry != 0 {
+            var s = Self.slot(of: old[i].line, shift: hashShift)
+            while slots[s].entry != 0 { s = (s + 1) & hashMask }
             slots[s] = old[i]
         }
         LargeAllocation.deallocate(old, count: oldCount)

@@ -273,7 +273,6 @@ struct EngineVersusReferenceTests {
             for policy in ReplacementKind.allCases {
                 // The seed only matters to random replacement.
                 for seed in policy == .random ? [0, UInt64.max, 0x9E37_79B9_7F4A_7C15] : [1] {
-                    // (1-byte lines are left out here: see lastLineNumber below.)
                     for (sets, ways, lineSize) in [(1, 2, 64), (2, 1, 4096), (4, 4, 2)] {
                         let cfg = SimulatorConfiguration(cpus: 2, geometry: try CacheGeometry(sets: sets, ways: ways, lineSize: lineSize),
                                                          replacement: policy, coherence: p, seed: seed)
@@ -291,17 +290,10 @@ struct EngineVersusReferenceTests {
         }
     }
 
-    /// Engine bug found by `edges`: with 1-byte lines the byte 0xFFFF_FFFF_FFFF_FFFF is line
-    /// number UInt64.max, and the engine's line table keys its hash slots by line &+ 1 with 0
-    /// meaning empty, so that line wraps to "empty". Seen (engine at 658acb8):
-    ///  * 1 CPU, 1×1×1 B, [.r(0, 0xffffffffffffffff, 1)]: no line record (0 lines, expected 1);
-    ///    at ad4fb82 this single access crashed (SEGV in LineTable.masks(of:cpu:)).
-    ///  * 2 CPUs, MSI, 1×1×1 B, [.r(0, 0xffffffffffffffff, 1), .r(1, 0xffffffffffffffff, 1)]:
-    ///    heap-buffer-overflow in CoherenceEngine.snoop (found with -sanitize=address).
-    ///  * a 4096-byte access ending at that byte: cold misses one short, line missing.
-    /// Disabled because the overflow can take the whole test process down; enable once fixed.
-    @Test("the last line number of the address space (1-byte lines)",
-          .disabled("engine bug: line UInt64.max collides with the line table's empty-slot marker"))
+    /// With 1-byte lines the byte 0xFFFF_FFFF_FFFF_FFFF is line number UInt64.max: the line
+    /// table must not mistake it for an empty hash slot, nor the caches for an empty way.
+    /// (Found by `edges`; it once crashed the engine.)
+    @Test("the last line number of the address space (1-byte lines)")
     func lastLineNumber() throws {
         let minimal = SimulatorConfiguration(cpus: 1, geometry: try CacheGeometry(sets: 1, ways: 1, lineSize: 1),
                                              coherence: .none)
