@@ -37,7 +37,7 @@ import Testing
             try writeFile(folder + "/c.log", "0 R 0x40\n")
             let error = traceError { _ = try openTrace(path: folder + "/c.log", displayName: "c.log", format: nil, cpus: 1) }
             #expect(error?.file == "c.log")
-            #expect(error?.message.contains("set workload.format (text | din)") == true)
+            #expect(error?.message.contains("set workload.format (text | din | mtrace)") == true)
         }
     }
 

@@ -1,0 +1,159 @@
+import Foundation
+import Testing
+@testable import MTrace
+
+private func records(_ path: String) throws -> [MTraceRecord] {
+    let reader = try MTraceLogReader(path: path)
+    var out: [MTraceRecord] = []
+    while let r = try reader.next() { out.append(r) }
+    return out
+}
+
+private func accessEntries(_ records: [MTraceRecord]) -> [(MTraceRecord, MTraceAccessEntry)] {
+    records.compactMap { r in
+        if case .access(let a) = r.entry { return (r, a) }
+        return nil
+    }
+}
+
+/// One access through `lines` (a function, since #expect cannot mutate).
+private func move(_ lines: inout LineOwnership, cpu: Int, isWrite: Bool, address: UInt64, size: Int) -> Bool {
+    lines.apply(cpu: cpu, isWrite: isWrite, address: address, size: size)
+}
+
+@Suite struct MTraceLogRecordingTests {
+    @Test func movementFollowsTheOwnerBits() {
+        var lines = LineOwnership(cpus: 2)
+        let steps: [(Int, Bool, UInt64, Int, Bool)] = [
+            (0, false, 0x1000, 8, false),  // every line starts shared by every CPU
+            (0, true, 0x1000, 8, true),    // CPU 1 also owned it
+            (0, true, 0x1008, 8, false),   // sole owner
+            (1, false, 0x1010, 8, true),   // CPU 0 wrote since CPU 1 last read
+            (0, false, 0x1000, 8, false),
+            (1, true, 0x1000, 8, true),
+            (0, false, 0x1000, 8, true),
+            (1, false, 0x1000, 8, false),
+            (1, true, 0x1040, 8, true),    // a fresh line is shared by all
+            (1, false, 0x103c, 8, false),  // spans 0x1000 (bit set) and 0x1040 (sole owner)
+            (0, false, 0x103c, 8, true),   // 0x1040 moved
+        ]
+        for (i, (cpu, write, address, size, moved)) in steps.enumerated() {
+            let got = lines.apply(cpu: cpu, isWrite: write, address: address, size: size)
+            #expect(got == moved, "step \(i)")
+        }
+        #expect(lines.linesTracked == 2)
+    }
+
+    @Test func moreThanEightCPUsAndMoreThanSixtyFour() {
+        // mtrace's one-byte mask lost CPUs 8 and up; here every CPU has its bit.
+        var twelve = LineOwnership(cpus: 12)
+        #expect(move(&twelve, cpu: 9, isWrite: true, address: 0, size: 1))
+        #expect(!move(&twelve, cpu: 9, isWrite: true, address: 0, size: 1))
+        #expect(move(&twelve, cpu: 10, isWrite: false, address: 0, size: 1))
+        #expect(!move(&twelve, cpu: 9, isWrite: false, address: 0, size: 1))
+        #expect(move(&twelve, cpu: 1, isWrite: false, address: 0, size: 1))
+        #expect(!move(&twelve, cpu: 11, isWrite: false, address: 64, size: 1))
+
+        var seventy = LineOwnership(cpus: 70)
+        #expect(!move(&seventy, cpu: 69, isWrite: false, address: 0, size: 1))
+        #expect(move(&seventy, cpu: 69, isWrite: true, address: 0, size: 1))
+        #expect(!move(&seventy, cpu: 69, isWrite: true, address: 0, size: 1))
+        #expect(move(&seventy, cpu: 5, isWrite: false, address: 0, size: 1))
+        #expect(move(&seventy, cpu: 69, isWrite: true, address: 0, size: 1))
+        #expect(!move(&seventy, cpu: 69, isWrite: true, address: 0, size: 1))
+        #expect(move(&seventy, cpu: 64, isWrite: false, address: 0, size: 1))
+    }
+
+    @Test func recorderWritesMachineHostAndTheAccessesTheModeKeeps() throws {
+        try withTemporaryDirectory { folder throws in
+            let accesses = [
+                load(0x1000, cpu: 0, size: 8), store(0x1000, cpu: 0, size: 8), store(0x1008, cpu: 0, size: 8),
+                load(0x1010, cpu: 1, size: 8), atomic(0x1000, cpu: 0, size: 8), atomic(0x1000, cpu: 0, size: 8),
+            ]
+            for mode in MTraceRecordingMode.allCases {
+                let path = folder + "/\(mode).mtrace"
+                let recorder = try MTraceRecorder(writer: try MTraceLogWriter(path: path), cpus: 3, mode: mode, name: "demo")
+                try accesses.withUnsafeBufferPointer { try recorder.consume($0) }
+                try recorder.finish()
+                #expect(recorder.accessesSeen == 6)
+                let log = try records(path)
+                #expect(Array(log.prefix(3)) == [0, 1, 2].map { cpu in
+                    MTraceRecord(cpu: UInt16(cpu), .machine(MTraceMachine(numCPUs: 3, sample: 1, flags: .locked)))
+                })
+                #expect(log[3] == MTraceRecord(.host(.recordMode(.movement, name: "demo"))))
+                #expect(log.last == MTraceRecord(accessCount: 6, .host(.recordMode(.disable, name: "demo"))))
+                let kept = accessEntries(log).map { r, a in
+                    "\(r.cpu) \(r.accessCount) \(a.accessType) \(String(a.guestAddress, radix: 16)) \(a.flags.rawValue)"
+                }
+                if mode == .all {
+                    #expect(kept == ["0 0 load 1000 0", "0 1 store 1000 1", "0 2 store 1008 0", "1 3 load 1010 1",
+                                     "0 4 store 1000 3", "0 5 store 1000 2"])
+                } else {
+                    // Moved lines, and locked accesses whether they moved or not.
+                    #expect(kept == ["0 1 store 1000 1", "1 3 load 1010 1", "0 4 store 1000 3", "0 5 store 1000 2"])
+                }
+            }
+        }
+    }
+
+    @Test func recorderRefusesWhatAnAccessRecordCannotHold() throws {
+        try withTemporaryDirectory { folder throws in
+            for (access, words) in [(load(0, cpu: 3), "cpu is out of range"), (load(0, size: 256), "1...255 bytes"),
+                                    (Access(cpu: 0, kind: .fetch, address: 0, size: 4), "only loads, stores and atomics")] {
+                let path = folder + "/x.mtrace"
+                let recorder = try MTraceRecorder(writer: try MTraceLogWriter(path: path), cpus: 2, mode: .all, name: "x")
+                let error = traceError { try [access].withUnsafeBufferPointer { try recorder.consume($0) } }
+                #expect(error?.message.contains(words) == true, "\(String(describing: error))")
+                #expect(try filesIn(folder).isEmpty, "nothing is left behind")
+            }
+        }
+    }
+
+    @Test func convertsTextToMTraceAndBack() throws {
+        try withTemporaryDirectory { folder throws in
+            let text = "0 R 0x1000 8\n2 W 0x1008 4\n1 A 0x1010 8\n0 R 0xffffffffffffffff 1\n2 W 0x40 255\n"
+            try writeFile(folder + "/in.trace", text)
+            let summary = try convertTrace(from: folder + "/in.trace", format: .text, to: folder + "/out.mtrace.gz", format: .mtrace)
+            #expect(summary.cpus == 3 && summary.accessesRead == 5 && summary.accessesWritten == 5)
+            let log = try records(folder + "/out.mtrace.gz")
+            #expect(log.count == 3 + 1 + 5 + 1)
+            #expect(log[3] == MTraceRecord(.host(.recordMode(.movement, name: "in.trace"))))
+
+            let back = try convertTrace(from: folder + "/out.mtrace.gz", format: .mtrace, to: folder + "/back.trace", format: .text)
+            #expect(back.accessesRead == 5 && back.recordsDropped == 5)
+            #expect(String(decoding: try readBytes(folder + "/back.trace"), as: UTF8.self) == text)
+
+            // Explicit CPUs, and movement mode: the repeated store of a sole owner is dropped.
+            try writeFile(folder + "/m.trace", "0 W 0x0 8\n0 W 0x8 8\n1 R 0x0 8\n")
+            let moved = try convertTrace(from: folder + "/m.trace", format: .text, to: folder + "/m.mtrace", format: .mtrace,
+                                         cpus: 4, mode: .movement)
+            #expect(moved.cpus == 4 && moved.accessesRead == 3 && moved.accessesWritten == 2)
+            #expect(try records(folder + "/m.mtrace").filter { if case .machine = $0.entry { return true }; return false }.count == 4)
+        }
+    }
+
+    @Test func convertsDinAndMTraceToMTrace() throws {
+        try withTemporaryDirectory { folder throws in
+            try writeFile(folder + "/a.din", "0 1000\n1 2004\n")
+            _ = try convertTrace(from: folder + "/a.din", format: .din, to: folder + "/a.mtrace", format: .mtrace)
+            _ = try convertTrace(from: folder + "/a.mtrace", format: .mtrace, to: folder + "/b.din", format: .din)
+            #expect(String(decoding: try readBytes(folder + "/b.din"), as: UTF8.self) == "0 1000\n1 2004\n")
+
+            // mtrace to mtrace keeps every record, unknown ones too, byte for byte.
+            let bytes = specMachine(cpus: 2) + specRecord(type: 50, size: 30) + specAccess(cpu: 1, type: 2, guest: 8, bytes: 8)
+                + specLabel(type: 3, name: "g", guest: 0, bytes: 16)
+            try writeFile(folder + "/c.mtrace", bytes)
+            let copied = try convertTrace(from: folder + "/c.mtrace", format: .mtrace, to: folder + "/c.mtrace.gz", format: .mtrace)
+            #expect(copied.unknownRecords == 1 && copied.accessesWritten == 1)
+            _ = try convertTrace(from: folder + "/c.mtrace.gz", format: .mtrace, to: folder + "/d.mtrace", format: .mtrace)
+            #expect(try readBytes(folder + "/d.mtrace") == bytes)
+
+            // din has no CPU field.
+            let error = traceError {
+                _ = try convertTrace(from: folder + "/c.mtrace", format: .mtrace, to: folder + "/e.din", format: .din)
+            }
+            #expect(error?.message.contains("din traces have no CPU field") == true)
+            #expect(!FileManager.default.fileExists(atPath: folder + "/e.din"))
+        }
+    }
+}
