@@ -6,5 +6,5 @@ struct MTLab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mtlab",
         abstract: "A cache-coherence simulation laboratory.",
-        subcommands: [BenchCommand.self, ProtocolsCommand.self])
+        subcommands: [BenchCommand.self, ProtocolsCommand.self, ScanCommand.self, DumpCommand.self, ConvertCommand.self])
 }

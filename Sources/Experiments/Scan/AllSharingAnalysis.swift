@@ -1,0 +1,56 @@
+import MTrace
+
+/// `--all-sharing` (`shared_cachelines`): every line written by one CPU and touched by
+/// another, with reads and writes per CPU, most accessed first.
+final class AllSharingAnalysis: ScanAnalysis {
+    struct Line {
+        var counts = ReadWriteCounts()
+        /// The object of the first access into the line, as it was labeled then.
+        var label: String?
+    }
+
+    private var lines: [UInt64: Line] = [:]
+
+    func access(_ a: ScanAccess, _ context: ScanContext) {
+        let size = context.lineSize
+        var line = a.address / size
+        let last = (a.end - 1) / size
+        while true {
+            let start = line * size
+            if lines[start] == nil {
+                lines[start] = Line(label: context.label(max(a.address, start)))
+            }
+            lines[start]!.counts.add(cpu: a.cpu, write: a.isWrite)
+            if line == last { break }
+            line += 1
+        }
+    }
+
+    private func ranked() -> [(UInt64, Line)] {
+        lines.filter { $0.value.counts.cpus.count > 1 && $0.value.counts.writes.contains { $0 > 0 } }
+            .sorted { $0.value.counts.total != $1.value.counts.total ? $0.value.counts.total > $1.value.counts.total : $0.key < $1.key }
+    }
+
+    func json(_ context: ScanContext) -> [(String, ScanJSON)] {
+        let items = ranked().map { start, line -> ScanJSON in
+            let width = max(context.cpus, line.counts.reads.count)
+            return .object([
+                ("line", .string(scanHex(start))), ("label", .string(line.label)), ("accesses", .unsigned(line.counts.total)),
+                ("cpureads", .array((0..<width).map { .unsigned(line.counts.reads($0)) })),
+                ("cpuwrites", .array((0..<width).map { .unsigned(line.counts.writes($0)) })),
+            ])
+        }
+        return [("shared_cachelines", .array(items))]
+    }
+
+    func text(_ context: ScanContext, top: Int) -> String {
+        let entries = ranked()
+        let out = "all sharing (lines written by one CPU and touched by another; \(entries.count) in all)\n"
+        guard !entries.isEmpty else { return out + "  none\n" }
+        var table = ScanTable([.init("line"), .init("first object"), .init("accesses", right: true), .init("per cpu")])
+        for (start, line) in entries.prefix(top) {
+            table.rows.append([scanHex(start), line.label ?? "-", String(line.counts.total), line.counts.text])
+        }
+        return out + table.render() + moreRows(entries.count, shown: min(top, entries.count))
+    }
+}
