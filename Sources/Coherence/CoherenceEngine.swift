@@ -16,7 +16,7 @@ struct CoherenceEngine {
     let maskWords: Int
     /// Protocol other than `none`: peers are snooped.
     let coherent: Bool
-    /// Keep `LineRecord.present` exact (coherent protocols, or checking mode).
+    /// Keep the snoop filter (`LineTable.present`) exact (coherent protocols, or checking mode).
     let tracksPresence: Bool
     let checkInvariants: Bool
     /// Bit s set: a load (store) hit in state s is a plain hit that keeps the state, by the
@@ -198,7 +198,7 @@ struct CoherenceEngine {
                 let t = transition(state, write ? .store : .load)
                 if t.actions.contains(.upgrade) {
                     counter.pointee.upgrades &+= 1
-                    let peers = lines.record(index).pointee.present & ~cb
+                    let peers = lines.present(index).pointee & ~cb
                     if peers != 0 {
                         _ = snoop(peers: peers, of: index, set: set, event: .peerStore, requester: c)
                     }
@@ -228,7 +228,7 @@ struct CoherenceEngine {
                 record.pointee.invalidated &= ~cb
             }
             var event: ProtocolEvent = write ? .store : .load
-            let peers = coherent ? record.pointee.present & ~cb : 0
+            let peers = coherent ? lines.present(index).pointee & ~cb : 0
             if peers != 0 {
                 counter.pointee.transfers &+= 1
                 record.pointee.transfers &+= 1
@@ -248,11 +248,11 @@ struct CoherenceEngine {
                 }
                 // The snoop filter only matters to coherent protocols (and to the checker).
                 if tracksPresence {
-                    lines.record(Int(cache.pointee.payloads[victim])).pointee.present &= ~cb
+                    lines.present(Int(cache.pointee.payloads[victim])).pointee &= ~cb
                 }
             }
             cache.pointee.fill(slot: victim, line: line, state: t.next, payload: UInt32(truncatingIfNeeded: index))
-            record.pointee.present |= cb
+            lines.present(index).pointee |= cb
         }
 
         let record = lines.record(index)
@@ -298,7 +298,7 @@ struct CoherenceEngine {
             if t.next == LineState.invalid.rawValue {
                 peer.pointee.invalidate(slot: slot)
                 let pb = UInt64(1) << UInt64(p)
-                record.pointee.present &= ~pb
+                lines.present(index).pointee &= ~pb
                 record.pointee.invalidated |= pb
                 (lines.pendingMasks(of: index) + p &* maskWords).update(repeating: 0, count: maskWords)
                 invalidated &+= 1
@@ -327,7 +327,7 @@ struct CoherenceEngine {
             } else {
                 if LineState(rawValue: state)!.isDirty { engine.counters[cpu].writebacks &+= 1 }
                 cache.pointee.invalidate(slot: slot)
-                engine.lines.record(Int(cache.pointee.payloads[slot])).pointee.present &= ~(UInt64(1) << UInt64(cpu))
+                engine.lines.present(Int(cache.pointee.payloads[slot])).pointee &= ~(UInt64(1) << UInt64(cpu))
             }
         }
         if size == 0 {
