@@ -6,5 +6,5 @@ struct MTLab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mtlab",
         abstract: "A cache-coherence simulation laboratory.",
-        subcommands: [BenchCommand.self, ProtocolsCommand.self])
+        subcommands: [RunCommand.self, BenchCommand.self, ProtocolsCommand.self])
 }
