@@ -252,7 +252,7 @@ struct CoherenceEngine {
                 }
             }
             cache.pointee.fill(slot: victim, line: line, state: t.next, payload: UInt32(truncatingIfNeeded: index))
-            lines.present(index).pointee |= cb
+            if tracksPresence { lines.present(index).pointee |= cb }
         }
 
         let record = lines.record(index)
