@@ -60,20 +60,36 @@ enum QEMU {
     }()
     static var available: Bool { path != nil }
 
-    /// Runs `elf` with `harts` harts under `timeout`; status 124 means it timed out.
-    static func run(_ elf: String, harts: Int = 1, timeout: Int = 20) throws -> (status: Int32, output: String) {
+    /// Runs `elf` with `harts` harts; a run longer than `timeout` seconds is killed and
+    /// reported as status -1.
+    static func run(_ elf: String, harts: Int = 1, timeout: Double = 20) throws -> (status: Int32, output: String) {
+        let outputPath = elf + ".qemu-output"
+        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-        process.arguments = ["\(timeout)", path!, "-machine", "virt", "-bios", "none", "-nographic",
-                             "-smp", "\(harts)", "-monitor", "none", "-serial", "stdio", "-kernel", elf]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
+        process.executableURL = URL(fileURLWithPath: path!)
+        process.arguments = ["-machine", "virt", "-bios", "none", "-nographic", "-smp", "\(harts)",
+                             "-monitor", "none", "-serial", "stdio", "-kernel", elf]
+        process.standardOutput = output
+        process.standardError = output
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        // Poll rather than rely on signals: the test process's signal mask is inherited.
+        let deadline = Date().addingTimeInterval(timeout)
+        var killed = false
+        while process.isRunning {
+            if Date() > deadline {
+                kill(process.processIdentifier, SIGKILL)
+                killed = true
+                break
+            }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try output.close()
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        return (killed ? -1 : process.terminationStatus, text)
     }
 }
 
