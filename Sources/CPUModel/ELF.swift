@@ -25,8 +25,11 @@ public struct ELFImage: Sendable {
     public struct Segment: Sendable, Equatable {
         /// Physical load address (p_paddr), as QEMU loads `-kernel` images.
         public var address: UInt64
+        /// The bytes from the file (p_filesz of them).
         public var data: [UInt8]
+        /// Bytes the segment occupies in memory (p_memsz); the tail past `data` is zero.
         public var memorySize: UInt64
+        /// Marked executable (PF_X).
         public var executable: Bool
     }
 
@@ -38,7 +41,9 @@ public struct ELFImage: Sendable {
         public var isFunction: Bool
     }
 
+    /// Where every hart starts (e_entry).
     public var entry: UInt64
+    /// The PT_LOAD segments, in program-header order.
     public var segments: [Segment]
     /// Named symbols sorted by address.
     public var symbols: [Symbol]

@@ -4,6 +4,7 @@ import Foundation
 public struct GuestBuildError: Error, CustomStringConvertible, Sendable {
     /// The command line that failed.
     public var command: [String]
+    /// The compiler's exit status (-1 when it could not be started).
     public var status: Int32
     /// What the compiler printed.
     public var output: String
@@ -29,6 +30,7 @@ public struct GuestBuilder: Sendable {
         "-nostdlib", "-ffreestanding", "-fuse-ld=lld", "-static",
     ]
 
+    /// A builder for the guests in `guestsDirectory`, compiling with `clang` and `extraFlags`.
     public init(guestsDirectory: String, clang: String = "clang", extraFlags: [String] = ["-O2"]) {
         self.guestsDirectory = guestsDirectory
         self.clang = clang

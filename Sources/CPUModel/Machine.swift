@@ -28,6 +28,7 @@ public struct MachineConfiguration: Sendable, Equatable {
     /// Accesses collected before each hand-over to the trace sink.
     public var traceBatchSize: Int = defaultBatchSize
 
+    /// A configuration; every parameter defaults to the value documented on its property.
     public init(harts: Int = 1, ramSize: Int = 128 << 20, quantum: Int = 100, quantumJitter: Int = 0,
                 seed: UInt64 = 0, maxInstructions: UInt64? = nil, instructionsPerTick: UInt64 = 100,
                 traceFetches: Bool = false, traceBatchSize: Int = defaultBatchSize) {
@@ -135,6 +136,7 @@ public final class Machine {
     /// Guest physical address of the first RAM byte (as on QEMU `virt`).
     public static let ramBase: UInt64 = 0x8000_0000
 
+    /// The configuration the machine was built with.
     public let configuration: MachineConfiguration
     /// The loaded program (its symbols stay available for symbolization).
     public let program: ELFImage

@@ -10,6 +10,9 @@ public enum TrapCause: UInt64, Sendable, CustomStringConvertible {
     case storeAccessFault = 7
     case environmentCallFromU = 8
     case environmentCallFromM = 11
+    case machineSoftwareInterrupt = 0x8000_0000_0000_0003
+    case machineTimerInterrupt = 0x8000_0000_0000_0007
+    case machineExternalInterrupt = 0x8000_0000_0000_000b
 
     public var description: String {
         switch self {
@@ -23,6 +26,9 @@ public enum TrapCause: UInt64, Sendable, CustomStringConvertible {
         case .storeAccessFault: return "store/AMO access fault"
         case .environmentCallFromU: return "environment call from U-mode"
         case .environmentCallFromM: return "environment call from M-mode"
+        case .machineSoftwareInterrupt: return "machine software interrupt"
+        case .machineTimerInterrupt: return "machine timer interrupt"
+        case .machineExternalInterrupt: return "machine external interrupt"
         }
     }
 }
@@ -33,6 +39,7 @@ public struct GuestFault: Error, CustomStringConvertible, Equatable, Sendable {
     public var hart: Int
     /// The pc of the instruction that trapped.
     public var pc: UInt64
+    /// The exception or interrupt.
     public var cause: TrapCause
     /// What `mtval` would have held: the instruction bits or the faulting address.
     public var value: UInt64
@@ -87,6 +94,7 @@ public enum RunOutcome: Equatable, Sendable, CustomStringConvertible {
 
 /// What a run produced.
 public struct RunResult: Equatable, Sendable {
+    /// How the run ended.
     public var outcome: RunOutcome
     /// Instructions retired by each hart (trapping instructions do not retire).
     public var instructions: [UInt64]

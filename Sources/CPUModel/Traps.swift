@@ -85,8 +85,8 @@ extension Machine {
         let code: UInt64 = ready & Interrupt.external != 0 ? 11 : (ready & Interrupt.software != 0 ? 3 : 7)
         let base = hs.pointee.mtvec & ~3
         if base == 0 {
-            finish(.fault(GuestFault(hart: h, pc: pc, cause: .illegalInstruction, value: 0,
-                                     reason: "interrupt \(code) taken with no trap handler: mtvec is 0")))
+            finish(.fault(GuestFault(hart: h, pc: pc, cause: TrapCause(rawValue: (1 << 63) | code)!, value: 0,
+                                     reason: "no trap handler: mtvec is 0")))
             return nil
         }
         hs.pointee.waiting = false

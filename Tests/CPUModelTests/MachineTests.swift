@@ -199,4 +199,83 @@ import Testing
             #expect(error.description.contains("outside RAM 0x80000000…0x80010000"), "\(error)")
         }
     }
+
+    /// The decoded-instruction cache follows stores into code even without fence.i,
+    /// including a store that only touches the second half of a page-straddling
+    /// instruction and an AMO.
+    @Test func storesIntoCodeInvalidateDecodedInstructions() throws {
+        let (result, machine) = try bare("smc_no_fence", """
+            jal ra, patchable
+            mv s0, a0
+            la t0, patchable
+            li t1, 0x00200513          /* li a0, 2 */
+            sw t1, 0(t0)
+            jal ra, patchable
+            mv s1, a0
+            li t1, 0x00300513          /* li a0, 3, by amoswap */
+            amoswap.w zero, t1, (t0)
+            jal ra, patchable
+            mv s2, a0
+            li t0, 0x100000
+            li t1, 0x5555
+            sw t1, 0(t0)
+            .align 2
+        patchable:
+            li a0, 1
+            ret
+        """)
+        #expect(result.outcome == .passed)
+        #expect([machine.register(8), machine.register(9), machine.register(18)] == [1, 2, 3])
+    }
+
+    @Test func interruptWithoutHandlerIsAFault() throws {
+        let (result, _) = try bare("interrupt_no_handler", """
+            li t0, 8
+            csrw mie, t0
+            li t0, 0x2000000
+            li t1, 1
+            sw t1, 0(t0)               /* msip */
+            csrsi mstatus, 8
+        1:  j 1b
+        """)
+        guard case .fault(let fault) = result.outcome else {
+            Issue.record("expected a fault, got \(result.outcome)"); return
+        }
+        #expect(fault.cause == .machineSoftwareInterrupt)
+        #expect(fault.description.hasSuffix("machine software interrupt (no trap handler: mtvec is 0)"))
+    }
+
+    /// In U-mode an enabled interrupt is taken whatever mstatus.MIE says.
+    @Test func timerInterruptPreemptsUserMode() throws {
+        let (result, machine) = try bare("user_timer", """
+            la t0, handler
+            csrw mtvec, t0
+            li t0, 0x200bff8
+            ld t1, 0(t0)
+            addi t1, t1, 5
+            li t0, 0x2004000
+            sd t1, 0(t0)
+            li t0, 0x80
+            csrw mie, t0
+            li t0, 0x1800
+            csrc mstatus, t0           /* MPP = U, MIE stays 0 */
+            la t0, user
+            csrw mepc, t0
+            mret
+        user:
+            addi a0, a0, 1
+            j user
+            .align 2
+        handler:
+            csrr s0, mcause
+            csrr s1, mstatus
+            li t0, 0x100000
+            li t1, 0x5555
+            sw t1, 0(t0)
+        """)
+        #expect(result.outcome == .passed)
+        #expect(machine.register(8) == 0x8000_0000_0000_0007)
+        #expect((machine.register(9) >> 11) & 3 == 0) // MPP: came from U-mode
+        #expect(machine.register(10) > 100)
+    }
 }
