@@ -21,10 +21,12 @@ extension Machine {
     ///
     /// Accesses go to `sink` in batches of ``MachineConfiguration/traceBatchSize`` (and a
     /// final partial batch); with no sink nothing is traced and the untraced loop runs.
-    /// A machine runs once: later calls return the first result. Throws only what the
-    /// sink throws; guest problems are reported in ``RunResult/outcome``.
+    /// A machine runs once: later calls return the first result (or rethrow the first
+    /// error). Throws only what the sink throws; guest problems are reported in
+    /// ``RunResult/outcome``.
     public func run(trace sink: AccessSink? = nil) throws -> RunResult {
         if let result { return result }
+        if let sinkError { throw sinkError }
         self.sink = sink
         if sink == nil {
             schedule(TraceNothing.self)

@@ -72,10 +72,10 @@ import Testing
         final class RefusingSink: AccessSink {
             func consume(_ accesses: UnsafeBufferPointer<Access>) throws { throw Refused() }
         }
-        let (path, _) = try elf()
-        #expect(throws: Refused.self) {
-            _ = try Guests.run(path, MachineConfiguration(traceBatchSize: 2), trace: RefusingSink())
-        }
+        let (_, image) = try elf()
+        let machine = try Machine(configuration: MachineConfiguration(traceBatchSize: 2), program: image)
+        #expect(throws: Refused.self) { _ = try machine.run(trace: RefusingSink()) }
+        #expect(throws: Refused.self) { _ = try machine.run() }
     }
 
     @Test func untracedAndTracedRunsAgree() throws {
