@@ -124,15 +124,17 @@ struct CoherenceEngine {
             let last = (access.address &+ (size &- 1)) >> lineShift
             var line = access.address >> lineShift
             var lo = Int(access.address & lineMask)
-            if line == last && privateHit(cpu: cpu, line: line, lo: lo, size: Int(size), kind: access.kind) { continue }
+            var found = (caches + cpu).pointee.lookupIncludingStale(line: line, set: Int(truncatingIfNeeded: line & setMask))
+            if line == last && privateHit(cpu: cpu, slot: found, lo: lo, size: Int(size), kind: access.kind) { continue }
             // One line access per touched line, in ascending order (spec §2).
             while true {
                 let hi = line == last ? Int((access.address &+ (size &- 1)) & lineMask) &+ 1 : lineSize
-                let index = lineAccess(cpu: cpu, line: line, lo: lo, hi: hi, kind: access.kind)
+                let index = lineAccess(cpu: cpu, line: line, found: found, lo: lo, hi: hi, kind: access.kind)
                 if checkInvariants { try checkInvariant(line: line, index: index, after: cpu) }
                 if line == last { break }
                 line &+= 1
                 lo = 0
+                found = (caches + cpu).pointee.lookupIncludingStale(line: line, set: Int(truncatingIfNeeded: line & setMask))
             }
         }
     }
@@ -143,12 +145,11 @@ struct CoherenceEngine {
     /// says changes nothing, on a line only this CPU has touched, with one-word byte masks.
     /// Returns false, having changed nothing, when the access is not of that kind.
     @inline(__always)
-    mutating func privateHit(cpu c: Int, line: UInt64, lo: Int, size: Int, kind: AccessKind) -> Bool {
-        guard maskWords == 1, !checkInvariants else { return false }
+    mutating func privateHit(cpu c: Int, slot: Int, lo: Int, size: Int, kind: AccessKind) -> Bool {
+        guard slot >= 0, maskWords == 1, !checkInvariants else { return false }
         let cache = caches + c
-        let slot = cache.pointee.lookup(line: line, set: Int(truncatingIfNeeded: line & setMask))
-        guard slot >= 0 else { return false }
         let write = kind != .load
+        // (A stale way has state 0, which is never silent.)
         guard (write ? silentStoreHits : silentLoadHits) >> cache.pointee.states[slot] & 1 != 0 else { return false }
         let record = lines.record(Int(cache.pointee.payloads[slot]))
         // No detail block: no other CPU ever touched the line (and this one holds it).
@@ -173,7 +174,8 @@ struct CoherenceEngine {
     /// Simulates one line access and returns the line's record index. `accesses` and `hits`
     /// are not counted here: ``counters(ofCPU:)`` derives them from reads, writes and misses.
     @inline(__always)
-    mutating func lineAccess(cpu c: Int, line: UInt64, lo: Int, hi: Int, kind: AccessKind) -> Int {
+    /// `found` is `lookupIncludingStale` of the line in this CPU's cache.
+    mutating func lineAccess(cpu c: Int, line: UInt64, found: Int, lo: Int, hi: Int, kind: AccessKind) -> Int {
         let cb = UInt64(1) << UInt64(c)
         let write = kind != .load
         let bytes = ByteRange(lo: lo, hi: hi)
@@ -187,7 +189,6 @@ struct CoherenceEngine {
             counter.pointee.reads &+= 1
         }
 
-        let found = cache.pointee.lookupIncludingStale(line: line, set: set)
         let index: Int
         let state = found >= 0 ? cache.pointee.states[found] : 0
         if state != 0 {

@@ -64,7 +64,7 @@ enum QEMU {
     /// reported as status -1.
     static func run(_ elf: String, harts: Int = 1, timeout: Double = 20) throws -> (status: Int32, output: String) {
         let outputPath = elf + ".qemu-output"
-        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
         let process = Process()
