@@ -17,7 +17,7 @@ public struct CacheArray {
     public let states: UnsafeMutablePointer<UInt8>
     /// The owner's word per slot.
     public let payloads: UnsafeMutablePointer<UInt32>
-    /// LRU: tick of last use; FIFO: tick of fill. Unused by random and plru.
+    /// LRU: tick of last use; FIFO: tick of fill; 0 for an invalid way. Unused by random and plru.
     @usableFromInline let stamps: UnsafeMutablePointer<UInt64>
     /// PLRU: one word of tree bits per set (ways ≤ 64).
     @usableFromInline let treeBits: UnsafeMutablePointer<UInt64>
@@ -118,10 +118,10 @@ public struct CacheArray {
     @inlinable @inline(__always)
     public mutating func victim(set: Int) -> Int {
         let base = set &* ways
-        for slot in base..<(base &+ ways) where states[slot] == 0 { return slot }
         switch replacement {
         case .lru, .fifo:
-            // The oldest stamp: last use for LRU, fill for FIFO.
+            // The oldest stamp: last use for LRU, fill for FIFO. Invalid ways have stamp 0
+            // and the first minimum wins, so this is also the lowest-numbered invalid way.
             var best = base
             var oldest = stamps[base]
             for slot in (base &+ 1)..<(base &+ ways) where stamps[slot] < oldest {
@@ -130,8 +130,10 @@ public struct CacheArray {
             }
             return best
         case .random:
+            for slot in base..<(base &+ ways) where states[slot] == 0 { return slot }
             return base &+ Int(truncatingIfNeeded: random.next() % UInt64(ways))
         case .plru:
+            for slot in base..<(base &+ ways) where states[slot] == 0 { return slot }
             // Follow the tree bits from the root: 0 goes left, 1 goes right.
             let bits = treeBits[set]
             var node = 1
@@ -159,7 +161,10 @@ public struct CacheArray {
 
     /// Leaves `slot` invalid (free for the next fill in its set).
     @inlinable @inline(__always)
-    public func invalidate(slot: Int) { states[slot] = 0 }
+    public func invalidate(slot: Int) {
+        states[slot] = 0
+        stamps[slot] = 0  // so that LRU and FIFO pick it first (see victim(set:))
+    }
 
     /// Sets every node on the way's path to point away from it (1 = the way is in the left half).
     @inlinable @inline(__always)

@@ -16,7 +16,7 @@ struct CoherenceEngine {
     let maskWords: Int
     /// Protocol other than `none`: peers are snooped.
     let coherent: Bool
-    /// Keep `LineRecord.present` exact (coherent protocols, or checking mode).
+    /// Keep the snoop filter (`LineTable.present`) exact (coherent protocols, or checking mode).
     let tracksPresence: Bool
     let checkInvariants: Bool
     /// Bit s set: a load (store) hit in state s is a plain hit that keeps the state, by the
@@ -124,15 +124,17 @@ struct CoherenceEngine {
             let last = (access.address &+ (size &- 1)) >> lineShift
             var line = access.address >> lineShift
             var lo = Int(access.address & lineMask)
-            if line == last && privateHit(cpu: cpu, line: line, lo: lo, size: Int(size), kind: access.kind) { continue }
+            var found = (caches + cpu).pointee.lookupIncludingStale(line: line, set: Int(truncatingIfNeeded: line & setMask))
+            if line == last && privateHit(cpu: cpu, slot: found, lo: lo, size: Int(size), kind: access.kind) { continue }
             // One line access per touched line, in ascending order (spec §2).
             while true {
                 let hi = line == last ? Int((access.address &+ (size &- 1)) & lineMask) &+ 1 : lineSize
-                let index = lineAccess(cpu: cpu, line: line, lo: lo, hi: hi, kind: access.kind)
+                let index = lineAccess(cpu: cpu, line: line, found: found, lo: lo, hi: hi, kind: access.kind)
                 if checkInvariants { try checkInvariant(line: line, index: index, after: cpu) }
                 if line == last { break }
                 line &+= 1
                 lo = 0
+                found = (caches + cpu).pointee.lookupIncludingStale(line: line, set: Int(truncatingIfNeeded: line & setMask))
             }
         }
     }
@@ -143,12 +145,11 @@ struct CoherenceEngine {
     /// says changes nothing, on a line only this CPU has touched, with one-word byte masks.
     /// Returns false, having changed nothing, when the access is not of that kind.
     @inline(__always)
-    mutating func privateHit(cpu c: Int, line: UInt64, lo: Int, size: Int, kind: AccessKind) -> Bool {
-        guard maskWords == 1, !checkInvariants else { return false }
+    mutating func privateHit(cpu c: Int, slot: Int, lo: Int, size: Int, kind: AccessKind) -> Bool {
+        guard slot >= 0, maskWords == 1, !checkInvariants else { return false }
         let cache = caches + c
-        let slot = cache.pointee.lookup(line: line, set: Int(truncatingIfNeeded: line & setMask))
-        guard slot >= 0 else { return false }
         let write = kind != .load
+        // (A stale way has state 0, which is never silent.)
         guard (write ? silentStoreHits : silentLoadHits) >> cache.pointee.states[slot] & 1 != 0 else { return false }
         let record = lines.record(Int(cache.pointee.payloads[slot]))
         // No detail block: no other CPU ever touched the line (and this one holds it).
@@ -173,7 +174,8 @@ struct CoherenceEngine {
     /// Simulates one line access and returns the line's record index. `accesses` and `hits`
     /// are not counted here: ``counters(ofCPU:)`` derives them from reads, writes and misses.
     @inline(__always)
-    mutating func lineAccess(cpu c: Int, line: UInt64, lo: Int, hi: Int, kind: AccessKind) -> Int {
+    /// `found` is `lookupIncludingStale` of the line in this CPU's cache.
+    mutating func lineAccess(cpu c: Int, line: UInt64, found: Int, lo: Int, hi: Int, kind: AccessKind) -> Int {
         let cb = UInt64(1) << UInt64(c)
         let write = kind != .load
         let bytes = ByteRange(lo: lo, hi: hi)
@@ -187,7 +189,6 @@ struct CoherenceEngine {
             counter.pointee.reads &+= 1
         }
 
-        let found = cache.pointee.lookupIncludingStale(line: line, set: set)
         let index: Int
         let state = found >= 0 ? cache.pointee.states[found] : 0
         if state != 0 {
@@ -198,7 +199,7 @@ struct CoherenceEngine {
                 let t = transition(state, write ? .store : .load)
                 if t.actions.contains(.upgrade) {
                     counter.pointee.upgrades &+= 1
-                    let peers = lines.record(index).pointee.present & ~cb
+                    let peers = lines.present(index).pointee & ~cb
                     if peers != 0 {
                         _ = snoop(peers: peers, of: index, set: set, event: .peerStore, requester: c)
                     }
@@ -228,7 +229,7 @@ struct CoherenceEngine {
                 record.pointee.invalidated &= ~cb
             }
             var event: ProtocolEvent = write ? .store : .load
-            let peers = coherent ? record.pointee.present & ~cb : 0
+            let peers = coherent ? lines.present(index).pointee & ~cb : 0
             if peers != 0 {
                 counter.pointee.transfers &+= 1
                 record.pointee.transfers &+= 1
@@ -248,11 +249,11 @@ struct CoherenceEngine {
                 }
                 // The snoop filter only matters to coherent protocols (and to the checker).
                 if tracksPresence {
-                    lines.record(Int(cache.pointee.payloads[victim])).pointee.present &= ~cb
+                    lines.present(Int(cache.pointee.payloads[victim])).pointee &= ~cb
                 }
             }
             cache.pointee.fill(slot: victim, line: line, state: t.next, payload: UInt32(truncatingIfNeeded: index))
-            record.pointee.present |= cb
+            if tracksPresence { lines.present(index).pointee |= cb }
         }
 
         let record = lines.record(index)
@@ -298,7 +299,7 @@ struct CoherenceEngine {
             if t.next == LineState.invalid.rawValue {
                 peer.pointee.invalidate(slot: slot)
                 let pb = UInt64(1) << UInt64(p)
-                record.pointee.present &= ~pb
+                lines.present(index).pointee &= ~pb
                 record.pointee.invalidated |= pb
                 (lines.pendingMasks(of: index) + p &* maskWords).update(repeating: 0, count: maskWords)
                 invalidated &+= 1
@@ -327,7 +328,7 @@ struct CoherenceEngine {
             } else {
                 if LineState(rawValue: state)!.isDirty { engine.counters[cpu].writebacks &+= 1 }
                 cache.pointee.invalidate(slot: slot)
-                engine.lines.record(Int(cache.pointee.payloads[slot])).pointee.present &= ~(UInt64(1) << UInt64(cpu))
+                engine.lines.present(Int(cache.pointee.payloads[slot])).pointee &= ~(UInt64(1) << UInt64(cpu))
             }
         }
         if size == 0 {

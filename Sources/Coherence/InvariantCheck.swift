@@ -14,8 +14,8 @@ extension CoherenceEngine {
         func fail(_ message: String) -> InvariantViolation {
             InvariantViolation(line: line, cpu: cpu, states: states, message: message)
         }
-        if holders != lines.record(index).pointee.present {
-            throw fail("the snoop filter says \(CPUSet(bits: lines.record(index).pointee.present)) hold it")
+        if holders != lines.present(index).pointee {
+            throw fail("the snoop filter says \(CPUSet(bits: lines.present(index).pointee)) hold it")
         }
         guard coherent else { return }
         let exclusive = states.filter { $0.state == .modified || $0.state == .exclusive }.count

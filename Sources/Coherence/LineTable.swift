@@ -19,17 +19,15 @@ struct LineRecord {
     var detail: Int32 = -1
     /// The first CPU to touch the line: the owner of the inline masks while `detail` is -1.
     var soleCPU: UInt16
-    /// CPUs whose cache holds a valid copy now: the snoop filter that spares a scan of every cache.
-    var present: UInt64 = 0
+    var misses: UInt64 = 0
     // Second 64 bytes: misses only.
     var line: UInt64
-    var misses: UInt64 = 0
     var transfers: UInt64 = 0
     var invalidations: UInt64 = 0
     var hitm: UInt64 = 0
     var trueSharing: UInt64 = 0
     var falseSharing: UInt64 = 0
-    private var padding: UInt64 = 0
+    private var padding: (UInt64, UInt64) = (0, 0)
 
     init(line: UInt64, cpu: Int) {
         self.line = line
@@ -67,6 +65,10 @@ struct LineTable {
     private var records: UnsafeMutablePointer<LineRecord>
     /// Per record: read mask then write mask of `soleCPU` (2 × maskWords words).
     private var soleMasks: UnsafeMutablePointer<UInt64>
+    /// Per record: the CPUs whose cache holds a valid copy now. This snoop filter lives apart
+    /// from the records because every eviction updates the evicted line's entry: at 8 bytes a
+    /// line it stays in the last-level cache where the records would not.
+    private var presence: UnsafeMutablePointer<UInt64>
     /// Per detail block, per CPU: read, write, written-by-others-since-invalidation masks.
     private var details: UnsafeMutablePointer<UInt64>
     private(set) var detailCount = 0
@@ -81,6 +83,7 @@ struct LineTable {
         self.maskWords = (lineSize + 63) / 64
         capacity = 1024
         records = LargeAllocation.allocate(LineRecord.self, count: capacity)
+        presence = LargeAllocation.allocate(UInt64.self, count: capacity)
         soleMasks = LargeAllocation.allocate(UInt64.self, count: maskWords > 1 ? capacity * 2 * maskWords : 0)
         detailCapacity = 64
         details = LargeAllocation.allocate(UInt64.self, count: detailCapacity * cpus * 3 * maskWords)
@@ -93,6 +96,7 @@ struct LineTable {
 
     func deallocate() {
         LargeAllocation.deallocate(records, count: capacity)
+        LargeAllocation.deallocate(presence, count: capacity)
         LargeAllocation.deallocate(soleMasks, count: maskWords > 1 ? capacity * 2 * maskWords : 0)
         LargeAllocation.deallocate(details, count: detailCapacity * cpus * 3 * maskWords)
         LargeAllocation.deallocate(slots, count: hashMask + 1)
@@ -158,6 +162,10 @@ struct LineTable {
         let r = LargeAllocation.allocate(LineRecord.self, count: newCapacity)
         r.moveInitialize(from: records, count: count)
         LargeAllocation.deallocate(records, count: capacity)
+        let p = LargeAllocation.allocate(UInt64.self, count: newCapacity)
+        p.moveInitialize(from: presence, count: count)
+        LargeAllocation.deallocate(presence, count: capacity)
+        presence = p
         records = r
         if maskWords > 1 {
             let m = LargeAllocation.allocate(UInt64.self, count: newCapacity * 2 * maskWords)
@@ -185,6 +193,9 @@ struct LineTable {
     // MARK: Records and masks
 
     @inline(__always) func record(_ index: Int) -> UnsafeMutablePointer<LineRecord> { records + index }
+
+    /// The snoop-filter entry of record `index`: CPUs holding a valid copy.
+    @inline(__always) func present(_ index: Int) -> UnsafeMutablePointer<UInt64> { presence + index }
 
     /// The read and write byte masks of `cpu` for record `index`. Moves the line to a detail
     /// block the first time a second CPU touches it.

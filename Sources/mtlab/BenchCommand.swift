@@ -35,12 +35,7 @@ struct BenchCommand: ParsableCommand {
         defer { try? FileManager.default.removeItem(at: scratch) }
         let results = try SimulatorBenchmark(references: references, repeats: repeats, scratchFolder: scratch)
             .run(cases: cases)
-        let baseline = results[0].rate
         print("synthetic reference trace, \(references) references, best of \(repeats)")
-        let rows = [["case", "M/s", "× baseline", "target M/s", "misses", "what"]] + results.map { r in
-            [r.name, String(format: "%.1f", r.rate / 1e6), String(format: "%.2f", r.rate / baseline),
-             r.target.map { String(format: "%.0f", $0 / 1e6) } ?? "-", String(r.misses), r.description]
-        }
-        for r in rows { print(r.joined(separator: "\t")) }
+        print(SimulatorBenchmark.render(results), terminator: "")
     }
 }

@@ -39,12 +39,6 @@ public struct SimulatorBenchmark {
         var trace = [Access](repeating: Access(cpu: 0, kind: .load, address: 0), count: references)
         var source = SyntheticReferenceTrace(references: references)
         _ = trace.withUnsafeMutableBufferPointer { source.read(into: $0) }
-        if let f = ProcessInfo.processInfo.environment["REGION"] {
-            let lo = UInt64(f, radix: 16)! << 28
-            let f = trace.filter { $0.address >> 28 == lo >> 28 }
-            trace = []
-            while trace.count < references { trace += f }
-        }
         let single = SimulatorConfiguration(cpus: 1, geometry: geometry, replacement: .lru, coherence: .none)
 
         var results = [try baseline(trace, geometry)]
@@ -78,6 +72,21 @@ public struct SimulatorBenchmark {
                                 rate: Double(references) / best.0, target: 25e6, misses: best.1))
         }
         return results
+    }
+
+    /// The results as an aligned table: rate, ratio to the baseline (the first case), target.
+    public static func render(_ results: [Case]) -> String {
+        let baseline = results.first?.rate ?? 1
+        var table = TextTable([
+            .init(header: "case", rightAligned: false), .init(header: "M/s", rightAligned: true),
+            .init(header: "× baseline", rightAligned: true), .init(header: "target M/s", rightAligned: true),
+            .init(header: "misses", rightAligned: true), .init(header: "what", rightAligned: false),
+        ])
+        table.rows = results.map { r in
+            [r.name, String(format: "%.1f", r.rate / 1e6), String(format: "%.2f", r.rate / baseline),
+             r.target.map { String(format: "%.0f", $0 / 1e6) } ?? "-", String(r.misses), r.description]
+        }
+        return table.render(indent: "")
     }
 
     private func simulate(_ accesses: [Access], _ config: SimulatorConfiguration) throws -> (Double, UInt64) {

@@ -1,0 +1,184 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Why an ELF file cannot be run.
+public struct ELFError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The file as named by the caller ("<memory>" for bytes).
+    public var file: String
+    public var message: String
+
+    public init(file: String, message: String) {
+        self.file = file
+        self.message = message
+    }
+
+    public var description: String { "\(file): \(message)" }
+}
+
+/// A RISC-V ELF64 little-endian executable, parsed: what to load where, where to start,
+/// and the symbol table (for `tohost` and, later, symbolization).
+public struct ELFImage: Sendable {
+    /// One PT_LOAD segment: `data` goes to `address`, the rest up to `memorySize` is zero.
+    public struct Segment: Sendable, Equatable {
+        /// Physical load address (p_paddr), as QEMU loads `-kernel` images.
+        public var address: UInt64
+        /// The bytes from the file (p_filesz of them).
+        public var data: [UInt8]
+        /// Bytes the segment occupies in memory (p_memsz); the tail past `data` is zero.
+        public var memorySize: UInt64
+        /// Marked executable (PF_X).
+        public var executable: Bool
+    }
+
+    /// A symbol from `.symtab`.
+    public struct Symbol: Sendable, Equatable {
+        public var name: String
+        public var address: UInt64
+        public var size: UInt64
+        public var isFunction: Bool
+    }
+
+    /// Where every hart starts (e_entry).
+    public var entry: UInt64
+    /// The PT_LOAD segments, in program-header order.
+    public var segments: [Segment]
+    /// Named symbols sorted by address.
+    public var symbols: [Symbol]
+
+    /// Reads and parses the file at `path`.
+    public init(contentsOf path: String) throws {
+        guard let file = fopen(path, "rb") else {
+            throw ELFError(file: path, message: "cannot open: \(String(cString: strerror(errno)))")
+        }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+            if n == 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+        try self.init(bytes: bytes, name: path)
+    }
+
+    /// Parses an ELF image held in memory; `name` appears in error messages.
+    public init(bytes: [UInt8], name: String = "<memory>") throws {
+        func fail(_ message: String) -> ELFError { ELFError(file: name, message: message) }
+        func read<T: FixedWidthInteger>(_ offset: UInt64, _: T.Type) throws -> T {
+            guard offset <= UInt64(bytes.count), UInt64(MemoryLayout<T>.size) <= UInt64(bytes.count) - offset else {
+                throw fail("truncated: needs bytes up to \(offset + UInt64(MemoryLayout<T>.size)), file has \(bytes.count)")
+            }
+            return bytes.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: Int(offset), as: T.self)) }
+        }
+        func slice(_ offset: UInt64, _ count: UInt64, _ what: String) throws -> ArraySlice<UInt8> {
+            guard offset <= UInt64(bytes.count), count <= UInt64(bytes.count) - offset else {
+                throw fail("truncated: \(what) at byte \(offset) (\(count) bytes) runs past the end of the file (\(bytes.count) bytes)")
+            }
+            return bytes[Int(offset)..<Int(offset + count)]
+        }
+
+        guard bytes.count >= 4, bytes[0] == 0x7f, bytes[1] == 0x45, bytes[2] == 0x4c, bytes[3] == 0x46 else {
+            throw fail("not an ELF file (no \\x7fELF magic)")
+        }
+        guard bytes.count >= 64 else { throw fail("truncated: the ELF header needs 64 bytes, file has \(bytes.count)") }
+        switch bytes[4] {
+        case 2: break
+        case 1: throw fail("32-bit ELF (ELFCLASS32); this machine runs RV64 ELF64 executables")
+        default: throw fail("unknown ELF class \(bytes[4])")
+        }
+        guard bytes[5] == 1 else { throw fail("big-endian ELF; RISC-V executables are little-endian") }
+        let type = try read(16, UInt16.self)
+        let machine = try read(18, UInt16.self)
+        guard machine == 243 else {
+            throw fail("not a RISC-V executable (e_machine \(machine)\(machineName(machine)); expected 243, EM_RISCV)")
+        }
+        guard type == 2 else {
+            throw fail("not an executable (e_type \(type)); link the guest as a static executable")
+        }
+        entry = try read(24, UInt64.self)
+        let phoff = try read(32, UInt64.self)
+        let shoff = try read(40, UInt64.self)
+        let phentsize = UInt64(try read(54, UInt16.self))
+        let phnum = UInt64(try read(56, UInt16.self))
+        let shentsize = UInt64(try read(58, UInt16.self))
+        let shnum = UInt64(try read(60, UInt16.self))
+
+        segments = []
+        for i in 0..<phnum {
+            let ph = phoff + i * phentsize
+            guard try read(ph, UInt32.self) == 1 else { continue } // PT_LOAD
+            let flags = try read(ph + 4, UInt32.self)
+            let offset = try read(ph + 8, UInt64.self)
+            let paddr = try read(ph + 24, UInt64.self)
+            let filesz = try read(ph + 32, UInt64.self)
+            let memsz = try read(ph + 40, UInt64.self)
+            guard filesz <= memsz else { throw fail("segment \(i): file size \(filesz) exceeds memory size \(memsz)") }
+            let data = Array(try slice(offset, filesz, "segment \(i)"))
+            segments.append(Segment(address: paddr, data: data, memorySize: memsz, executable: flags & 1 != 0))
+        }
+        guard !segments.isEmpty else { throw fail("no loadable (PT_LOAD) segments") }
+
+        symbols = []
+        if shoff != 0 && shentsize >= 64 {
+            for i in 0..<shnum {
+                let sh = shoff + i * shentsize
+                guard try read(sh + 4, UInt32.self) == 2 else { continue } // SHT_SYMTAB
+                let symOffset = try read(sh + 24, UInt64.self)
+                let symSize = try read(sh + 32, UInt64.self)
+                let link = UInt64(try read(sh + 40, UInt32.self))
+                let entsize = max(24, try read(sh + 56, UInt64.self))
+                let strtab = shoff + link * shentsize
+                let strOffset = try read(strtab + 24, UInt64.self)
+                let strSize = try read(strtab + 32, UInt64.self)
+                let names = try slice(strOffset, strSize, "string table")
+                var s: UInt64 = 0
+                while s + 24 <= symSize {
+                    let sym = symOffset + s
+                    s += entsize
+                    let nameIndex = UInt64(try read(sym, UInt32.self))
+                    let info = try read(sym + 4, UInt8.self)
+                    let section = try read(sym + 6, UInt16.self)
+                    guard nameIndex != 0, nameIndex < strSize, section != 0 else { continue }
+                    let start = names.startIndex + Int(nameIndex)
+                    let end = names[start...].firstIndex(of: 0) ?? names.endIndex
+                    let name = String(decoding: names[start..<end], as: UTF8.self)
+                    let kind = info & 0xf
+                    guard kind <= 2, !name.isEmpty, !name.hasPrefix("$") else { continue } // notype, object, func
+                    symbols.append(Symbol(name: name, address: try read(sym + 8, UInt64.self),
+                                          size: try read(sym + 16, UInt64.self), isFunction: kind == 2))
+                }
+            }
+        }
+        symbols.sort { ($0.address, $0.name) < ($1.address, $1.name) }
+    }
+
+    /// The address of the first symbol called `name`.
+    public func address(of name: String) -> UInt64? {
+        symbols.first { $0.name == name }?.address
+    }
+
+    /// The symbol containing `address` (or the nearest one below it), with the offset.
+    public func symbolize(_ address: UInt64) -> (symbol: Symbol, offset: UInt64)? {
+        var low = 0, high = symbols.count
+        while low < high {
+            let mid = (low + high) / 2
+            if symbols[mid].address <= address { low = mid + 1 } else { high = mid }
+        }
+        guard low > 0 else { return nil }
+        let symbol = symbols[low - 1]
+        return (symbol, address - symbol.address)
+    }
+}
+
+private func machineName(_ machine: UInt16) -> String {
+    switch machine {
+    case 3: return ", x86"
+    case 40: return ", ARM"
+    case 62: return ", x86-64"
+    case 183: return ", AArch64"
+    default: return ""
+    }
+}

@@ -1,0 +1,109 @@
+import MTrace
+
+/// SplitMix64 (Steele, Lea, Flood): a tiny seeded generator whose sequence is fixed by the
+/// seed on every platform, so jittered schedules replay exactly.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    public private(set) var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+}
+
+extension Machine {
+    /// Runs the guest until it exits, faults, deadlocks or reaches the instruction limit.
+    ///
+    /// Accesses go to `sink` in batches of ``MachineConfiguration/traceBatchSize`` (and a
+    /// final partial batch); with no sink nothing is traced and the untraced loop runs.
+    /// A machine runs once: later calls return the first result (or rethrow the first
+    /// error). Throws only what the sink throws; guest problems are reported in
+    /// ``RunResult/outcome``.
+    public func run(trace sink: AccessSink? = nil) throws -> RunResult {
+        if let result { return result }
+        if let sinkError { throw sinkError }
+        self.sink = sink
+        if sink == nil {
+            schedule(TraceNothing.self)
+        } else if configuration.traceFetches {
+            schedule(TraceDataAndFetch.self)
+        } else {
+            schedule(TraceData.self)
+        }
+        flushTrace(count: state.pointee.traceCount)
+        self.sink = nil
+        if let sinkError { throw sinkError }
+        let result = RunResult(
+            outcome: outcome ?? .instructionLimit(configuration.maxInstructions ?? 0),
+            instructions: (0..<hartCount).map { harts[$0].retired },
+            console: console,
+            tracedAccesses: tracedAccesses,
+            mtime: mtime(executed: 0))
+        self.result = result
+        return result
+    }
+
+    /// Deterministic round-robin: each hart in turn runs a quantum (optionally jittered by
+    /// the seeded generator). Idle harts (in `wfi`) let their turn pass as time.
+    private func schedule<T: TracePolicy>(_ policy: T.Type) {
+        var random = SplitMix64(seed: configuration.seed)
+        let quantum = configuration.quantum
+        let jitter = configuration.quantumJitter
+        let limit = configuration.maxInstructions ?? .max
+        var idleTurns = 0
+        var h = 0
+        while !state.pointee.stop {
+            if state.pointee.executed >= limit {
+                finish(.instructionLimit(limit))
+                break
+            }
+            var turn = quantum
+            if jitter > 0 {
+                turn = max(1, quantum + Int(random.next() % UInt64(2 * jitter + 1)) - jitter)
+            }
+            turn = Int(min(UInt64(turn), limit - state.pointee.executed))
+
+            let hs = harts + h
+            let now = mtime(executed: 0)
+            if hs.pointee.waiting && pendingInterrupts(h, mtime: now) & hs.pointee.mie != 0 {
+                hs.pointee.waiting = false
+            }
+            if hs.pointee.waiting {
+                state.pointee.clock &+= UInt64(turn)
+                idleTurns += 1
+                if idleTurns >= hartCount && !fastForwardToTimer() { break }
+            } else {
+                idleTurns = 0
+                if let handler = takeInterrupt(h, at: hs.pointee.pc, mtime: now) {
+                    hs.pointee.pc = handler
+                }
+                if state.pointee.stop { break }
+                let executed = runSlice(T.self, hart: h, budget: turn)
+                state.pointee.clock &+= UInt64(executed)
+                state.pointee.executed &+= UInt64(executed)
+            }
+            h = h + 1 == hartCount ? 0 : h + 1
+        }
+    }
+
+    /// Every hart waits: jump the clock to the earliest timer that can wake one. Returns
+    /// false (and ends the run) when no timer can.
+    private func fastForwardToTimer() -> Bool {
+        var earliest = UInt64.max
+        for h in 0..<hartCount where harts[h].waiting && harts[h].mie & Interrupt.timer != 0 {
+            earliest = min(earliest, harts[h].mtimecmp)
+        }
+        let raw = earliest &- state.pointee.mtimeOffset
+        guard earliest != .max, raw <= UInt64.max / slotsPerTick else {
+            finish(.deadlock("every hart waits in wfi and no enabled interrupt can wake one (mtime \(mtime(executed: 0)))"))
+            return false
+        }
+        state.pointee.clock = max(state.pointee.clock, raw * slotsPerTick)
+        return true
+    }
+}

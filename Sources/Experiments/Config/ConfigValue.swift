@@ -1,0 +1,87 @@
+import TOMLKit
+
+/// A config value as written in the TOML file or on the command line, detached from the
+/// TOML library so that validation and reports never depend on its types.
+public enum ConfigValue: Equatable, Sendable, CustomStringConvertible {
+    case integer(Int)
+    case float(Double)
+    case string(String)
+    case boolean(Bool)
+    /// Arrays, tables, dates: valid for no key today; kept only to name them in errors.
+    case other(typeName: String)
+
+    /// The TOML type name, for "must be an integer, got string …" messages.
+    public var typeName: String {
+        switch self {
+        case .integer: return "integer"
+        case .float: return "float"
+        case .string: return "string"
+        case .boolean: return "boolean"
+        case let .other(name): return name
+        }
+    }
+
+    /// The value as TOML would spell it (strings quoted), for messages and reports.
+    public var description: String {
+        switch self {
+        case let .integer(v): return String(v)
+        case let .float(v): return String(v)
+        case let .string(s): return quoted(s)
+        case let .boolean(b): return b ? "true" : "false"
+        case let .other(name): return (name.first == "a" ? "an " : "a ") + name
+        }
+    }
+
+    /// "integer 4", "string \"four\"": what a type or range error says it found.
+    var typedDescription: String {
+        if case .other = self { return description }
+        return "\(typeName) \(description)"
+    }
+
+    init(toml value: TOMLValueConvertible) {
+        switch value.type {
+        case .int: self = .integer(value.int ?? 0)
+        case .double: self = .float(value.double ?? 0)
+        case .string: self = .string(value.string ?? "")
+        case .bool: self = .boolean(value.bool ?? false)
+        case .table: self = .other(typeName: "table")
+        case .array: self = .other(typeName: "array")
+        case .date, .time, .dateTime: self = .other(typeName: "date or time")
+        }
+    }
+
+    /// Reads a `--set` value: as a TOML value when it is one (`4`, `0x40`, `true`,
+    /// `"a b"`), otherwise as a bare string (`msi`, `traces/x.trace`).
+    public init(commandLine text: String) {
+        // Parse it as the right-hand side of a one-key document; anything that does not
+        // come back as exactly that one key (a syntax error, smuggled extra keys) is a string.
+        if let table = try? TOMLTable(string: "v = " + text), table.keys == ["v"], let value = table["v"] {
+            self.init(toml: value)
+        } else {
+            self = .string(text)
+        }
+    }
+}
+
+/// A double-quoted string with quotes, backslashes and control characters escaped, so that
+/// values read back unambiguously in messages.
+func quoted(_ s: String) -> String {
+    var out = "\""
+    for scalar in s.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\t": out += "\\t"
+        case "\r": out += "\\r"
+        default:
+            if scalar.value < 0x20 {
+                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
+                    + String(scalar.value, radix: 16)
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+    }
+    return out + "\""
+}

@@ -1,0 +1,270 @@
+import Foundation
+import TOMLKit
+import MTrace
+import CacheModels
+import Coherence
+
+/// A recorded trace to simulate.
+public struct TraceWorkload: Equatable {
+    /// The path as the config (or `--set`) wrote it: what reports show, so that outputs do
+    /// not depend on the working directory.
+    public var path: String
+    /// The path to open: `path` resolved against the config file's folder.
+    public var resolvedPath: String
+    public var format: TraceFormat
+
+    public init(path: String, resolvedPath: String, format: TraceFormat) {
+        self.path = path
+        self.resolvedPath = resolvedPath
+        self.format = format
+    }
+}
+
+/// Where a run's accesses come from. Only traces exist today; the emulator and generator
+/// issues add cases here (and un-reserve `workload.elf`, `workload.guest`, `workload.generator`).
+public enum Workload: Equatable {
+    case trace(TraceWorkload)
+}
+
+/// A validated run config: everything `mtlab run` needs, with every default filled in.
+/// See ``ConfigKey`` for the keys, their defaults and ranges.
+public struct RunConfiguration: Equatable {
+    public var cpus: Int
+    public var seed: UInt64
+    public var workload: Workload
+    public var geometry: CacheGeometry
+    public var replacement: ReplacementKind
+    public var coherence: CoherenceProtocol
+    /// The config file it came from (as named on the command line), for messages.
+    public var file: String
+
+    public init(cpus: Int, seed: UInt64 = 1, workload: Workload, geometry: CacheGeometry,
+                replacement: ReplacementKind = .lru, coherence: CoherenceProtocol = .mesi, file: String) {
+        self.cpus = cpus
+        self.seed = seed
+        self.workload = workload
+        self.geometry = geometry
+        self.replacement = replacement
+        self.coherence = coherence
+        self.file = file
+    }
+
+    /// What the simulator needs of this config.
+    public func simulatorConfiguration(checkInvariants: Bool = false) -> SimulatorConfiguration {
+        SimulatorConfiguration(cpus: cpus, geometry: geometry, replacement: replacement,
+                               coherence: coherence, seed: seed, checkInvariants: checkInvariants)
+    }
+
+    /// Every built key with its resolved value, in ``ConfigKey/all`` order (both `cache.sets`
+    /// and `cache.size`, whichever was given).
+    public var resolvedValues: [(key: String, value: ConfigValue)] {
+        ConfigKey.all.compactMap { key in key.resolve.map { (key.name, $0(self)) } }
+    }
+
+    /// Reads and validates the TOML config at `path`, applying `--set key=value` overrides
+    /// first. Throws ``ConfigError``.
+    public static func load(path: String, overrides: [String] = []) throws -> RunConfiguration {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            var isDirectory: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            let why = !exists ? "no such file" : isDirectory.boolValue ? "it is a folder" : "permission denied"
+            throw ConfigError(.unreadable, place: path, message: "cannot read the config file: \(why)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(.unreadable, place: path, message: "config file is not UTF-8 text")
+        }
+        return try parse(text, file: path, overrides: overrides)
+    }
+
+    /// Validates config text as if read from `file` (which names it in messages and anchors
+    /// relative trace paths). Throws ``ConfigError``.
+    public static func parse(_ text: String, file: String, overrides: [String] = []) throws -> RunConfiguration {
+        var loader = ConfigLoader(file: file)
+        try loader.read(text)
+        for o in overrides { try loader.apply(override: o) }
+        return try loader.validate()
+    }
+}
+
+/// The mutable state of one load: the config's values by dotted key, each with where it
+/// came from, so that errors point at the file or at the `--set` that set it.
+private struct ConfigLoader {
+    struct Entry {
+        var value: ConfigValue
+        var place: String
+    }
+
+    let file: String
+    var entries: [String: Entry] = [:]
+
+    init(file: String) { self.file = file }
+
+    mutating func read(_ text: String) throws {
+        let root: TOMLTable
+        do {
+            root = try TOMLTable(string: text)
+        } catch let e as TOMLParseError {
+            throw ConfigError(.syntax, place: "\(file):\(e.source.begin.line):\(e.source.begin.column)",
+                              message: e.description)
+        }
+        // Sorted, so that the first of several unknown keys reported is always the same one.
+        for (tableName, node) in root.sorted(by: { $0.0 < $1.0 }) {
+            guard ConfigKey.tables.contains(tableName) else {
+                throw unknownKey(tableName, place: file)
+            }
+            guard node.type == .table, let table = node.table else {
+                throw ConfigError(.wrongType, place: file, key: tableName,
+                                  message: "\(tableName) must be a table ([\(tableName)]), got \(ConfigValue(toml: node).typedDescription)")
+            }
+            for (leaf, value) in table.sorted(by: { $0.0 < $1.0 }) {
+                let name = tableName + "." + leaf
+                try checkKnown(name, place: file)
+                entries[name] = Entry(value: ConfigValue(toml: value), place: file)
+            }
+        }
+    }
+
+    mutating func apply(override text: String) throws {
+        let place = "--set \(text)"
+        guard let eq = text.firstIndex(of: "=") else {
+            throw ConfigError(.badOverride, place: place, message: "expected key=value, such as cache.ways=4")
+        }
+        let name = text[..<eq].trimmingCharacters(in: .whitespaces)
+        let value = text[text.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+        try checkKnown(name, place: place)
+        entries[name] = Entry(value: ConfigValue(commandLine: value), place: place)
+    }
+
+    func checkKnown(_ name: String, place: String) throws {
+        guard let key = ConfigKey.named(name) else { throw unknownKey(name, place: place) }
+        guard key.isBuilt else {
+            throw ConfigError(.notBuiltYet, place: place, key: name,
+                              message: "\(name) is not built yet in this version (\(key.meaning)); the workload must be workload.trace")
+        }
+    }
+
+    func unknownKey(_ name: String, place: String) -> ConfigError {
+        let tables = ConfigKey.tables
+        if let dot = name.firstIndex(of: "."), tables.contains(String(name[..<dot])) {
+            let table = String(name[..<dot])
+            let valid = ConfigKey.validLeaves(of: table).joined(separator: ", ")
+            return ConfigError(.unknownKey, place: place, key: name,
+                               message: "unknown key \(name); valid keys in [\(table)] are \(valid)")
+        }
+        let valid = tables.map { "[\($0)]" }.joined(separator: ", ")
+        let what = name.contains(".") ? "key \(name) (no such table)" : "table or key \(name)"
+        return ConfigError(.unknownKey, place: place, key: name,
+                           message: "unknown \(what); valid tables are \(valid), and keys are written table.key")
+    }
+
+    // MARK: Typed access, driven by ConfigKey.all
+
+    func place(of name: String) -> String { entries[name]?.place ?? file }
+
+    func integer(_ name: String) throws -> Int? {
+        guard let entry = entries[name] else { return nil }
+        guard case let .integer(v) = entry.value else {
+            throw ConfigError(.wrongType, place: entry.place, key: name,
+                              message: "\(name) must be an integer, got \(entry.value.typedDescription)")
+        }
+        if case let .integer(range?) = ConfigKey.named(name)!.type, !range.contains(v) {
+            throw ConfigError(.outOfRange, place: entry.place, key: name,
+                              message: "\(name) must be \(ConfigKey.named(name)!.rangeText), got \(v)")
+        }
+        return v
+    }
+
+    func string(_ name: String) throws -> String? {
+        guard let entry = entries[name] else { return nil }
+        guard case let .string(s) = entry.value else {
+            throw ConfigError(.wrongType, place: entry.place, key: name,
+                              message: "\(name) must be a string, got \(entry.value.typedDescription)")
+        }
+        return s
+    }
+
+    func choice(_ name: String) throws -> String? {
+        guard let entry = entries[name] else { return nil }
+        guard case let .choice(choices) = ConfigKey.named(name)!.type else { preconditionFailure("\(name) is not a choice") }
+        guard case let .string(s) = entry.value, choices.contains(s) else {
+            throw ConfigError(entry.value.typeName == "string" ? .outOfRange : .wrongType, place: entry.place, key: name,
+                              message: "\(name) must be one of \(choices.joined(separator: ", ")), got \(entry.value.typedDescription)")
+        }
+        return s
+    }
+
+    // MARK: Validation
+
+    func validate() throws -> RunConfiguration {
+        let cpus = try integer("system.cpus") ?? 1
+        let seed = UInt64(try integer("system.seed") ?? 1)
+        let replacement = ReplacementKind(rawValue: try choice("cache.replacement") ?? "lru")!
+        let coherence = CoherenceProtocol(rawValue: try choice("coherence.protocol") ?? "mesi")!
+        let geometry = try validateGeometry(replacement: replacement)
+        let workload = try validateWorkload()
+        return RunConfiguration(cpus: cpus, seed: seed, workload: workload, geometry: geometry,
+                                replacement: replacement, coherence: coherence, file: file)
+    }
+
+    func validateGeometry(replacement: ReplacementKind) throws -> CacheGeometry {
+        let lineSize = try integer("cache.line_size") ?? 64
+        let ways = try integer("cache.ways") ?? 8
+        let sets = try integer("cache.sets")
+        let size = try integer("cache.size")
+        let geometry: CacheGeometry
+        do {
+            switch (sets, size) {
+            case let (sets?, nil):
+                geometry = try CacheGeometry(sets: sets, ways: ways, lineSize: lineSize)
+            case let (nil, size?):
+                // Check ways and line_size alone first: they must be sane before size is divided by them.
+                _ = try CacheGeometry(sets: 1, ways: ways, lineSize: lineSize)
+                geometry = try CacheGeometry(size: size, ways: ways, lineSize: lineSize)
+            case (_?, _?):
+                throw ConfigError(.conflict, place: place(of: "cache.size"), key: "cache.size",
+                                  message: "cache.sets and cache.size are both given; give exactly one")
+            case (nil, nil):
+                throw ConfigError(.missing, place: file, key: "cache.sets",
+                                  message: "the cache needs cache.sets or cache.size (give exactly one)")
+            }
+        } catch let e as GeometryError {
+            let name = "cache.\(e.key)"
+            throw ConfigError(.outOfRange, place: place(of: name), key: name, message: e.description)
+        }
+        // The plru tree fits one machine word; say so now rather than when the simulator starts.
+        if replacement == .plru, ways & (ways - 1) != 0 || ways > CacheArray.maximumPLRUWays {
+            throw ConfigError(.outOfRange, place: place(of: "cache.ways"), key: "cache.ways",
+                              message: "cache.ways must be a power of two ≤ \(CacheArray.maximumPLRUWays) for plru replacement, got \(ways)")
+        }
+        return geometry
+    }
+
+    func validateWorkload() throws -> Workload {
+        guard let path = try string("workload.trace") else {
+            throw ConfigError(.missing, place: file, key: "workload.trace",
+                              message: "workload.trace is required: the trace file to simulate, relative to the config file's folder")
+        }
+        guard !path.isEmpty else {
+            throw ConfigError(.outOfRange, place: place(of: "workload.trace"), key: "workload.trace",
+                              message: "workload.trace must be a path, got \"\"")
+        }
+        let format: TraceFormat
+        if let name = try choice("workload.format") {
+            format = TraceFormat(rawValue: name)!
+        } else if let inferred = TraceFormat.infer(fromPath: path) {
+            format = inferred
+        } else {
+            throw ConfigError(.missing, place: place(of: "workload.trace"), key: "workload.format",
+                              message: "workload.format is required: the extension of \(quoted(path)) does not say the format (.trace is text, .din is din, either optionally .gz)")
+        }
+        return .trace(TraceWorkload(path: path, resolvedPath: resolve(path), format: format))
+    }
+
+    /// `path` relative to the config file's folder, spelled so the user can open it from
+    /// where they ran mtlab (no standardisation: messages show what they would type).
+    func resolve(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        guard let slash = file.lastIndex(of: "/") else { return path }
+        return String(file[...slash]) + path
+    }
+}

@@ -1,1 +1,0 @@
-// Configs, runs, analyses, statistics and reports live here.

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Experiments
+import Foundation
+
+/// `mtlab run CONFIG`: simulate a config's workload and report the counters.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Simulate the workload a TOML config describes and report counters, hot lines and statistics.",
+        discussion: """
+            Prints a text report to stdout unless --json writes to stdout. Output files are \
+            written only after a successful run, each complete or not at all. Any config key \
+            can be overridden: --set cache.ways=4 --set coherence.protocol=msi.
+            """)
+
+    @Argument(help: "The run's TOML config file.")
+    var config: String
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a config key before validation (repeatable).", valueName: "key=value"))
+    var overrides: [String] = []
+
+    @Option(help: ArgumentHelp("Write the JSON report to this file ('-' for stdout).", valueName: "file"))
+    var json: String?
+
+    @Option(help: ArgumentHelp("Write tidy CSV files (cpus, lines, line_offsets, statistics) into this folder.", valueName: "dir"))
+    var csv: String?
+
+    @Option(help: ArgumentHelp("Hottest lines to list (default: 10 in the text report, 100 in JSON).", valueName: "n"))
+    var top: Int?
+
+    @Flag(help: "Check the single-writer/multiple-reader invariant after every line access (slow).")
+    var check = false
+
+    func run() throws {
+        do {
+            try execute()
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            // One line, whatever the error type, so scripts can show or grep it.
+            let message = String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " ")
+            FileHandle.standardError.write(Data("mtlab: error: \(message)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
+    private func execute() throws {
+        if let top, top < 0 {
+            throw ValidationError("--top must be 0 or more, got \(top)")
+        }
+        let configuration = try RunConfiguration.load(path: config, overrides: overrides)
+        // Refuse bad destinations before the run, which may be long.
+        if let json, json != "-" { try OutputFiles.checkFile(json) }
+        if let csv { try OutputFiles.checkFolder(csv, allowing: CSVReport.fileNames) }
+
+        let clock = ContinuousClock()
+        let start = clock.now
+        let outcome = try Runner.run(configuration, checkInvariants: check)
+        let elapsed = clock.now - start
+
+        var files = OutputFiles()
+        var jsonText: String?
+        if let json {
+            let text = JSONReport.render(outcome, top: top ?? 100)
+            if json == "-" { jsonText = text } else { files.add(path: json, contents: text) }
+        }
+        if let csv { files.add(folder: csv, files: CSVReport.render(outcome)) }
+        try files.commit()
+
+        if let jsonText {
+            FileHandle.standardOutput.write(Data(jsonText.utf8))
+        } else {
+            FileHandle.standardOutput.write(Data(TextReport.render(outcome, top: top ?? 10).utf8))
+        }
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let rate = seconds > 0 ? Double(outcome.result.totals.accesses) / seconds / 1e6 : 0
+        FileHandle.standardError.write(Data(String(format: "mtlab: %llu line accesses in %.3f s (%.1f M/s)\n",
+                                                   outcome.result.totals.accesses, seconds, rate).utf8))
+    }
+}
