@@ -42,6 +42,10 @@ struct ConvertCommand: ParsableCommand {
     }
 
     func run() throws {
+        try reportingErrors(execute)
+    }
+
+    private func execute() throws {
         guard let inputFormat = from ?? TraceFormat.infer(fromPath: input) else {
             throw ValidationError("cannot tell the format of \(input) from its name; give --from text|din|mtrace")
         }

@@ -22,6 +22,10 @@ struct DumpCommand: ParsableCommand {
     var offsets = false
 
     func run() throws {
+        try reportingErrors(execute)
+    }
+
+    private func execute() throws {
         let reader = try MTraceLogReader(path: log)
         reader.keepsUnknownRecords = true
         var out = BufferedStandardOutput()

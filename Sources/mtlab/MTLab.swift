@@ -6,6 +6,6 @@ struct MTLab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mtlab",
         abstract: "A cache-coherence simulation laboratory.",
-        subcommands: [RunCommand.self, BenchCommand.self, ProtocolsCommand.self, ScanCommand.self, DumpCommand.self,
-                      ConvertCommand.self])
+        subcommands: [RunCommand.self, BenchCommand.self, ProtocolsCommand.self, TraceCommand.self, ScanCommand.self,
+                      DumpCommand.self, ConvertCommand.self])
 }

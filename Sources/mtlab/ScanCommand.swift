@@ -76,6 +76,10 @@ struct ScanCommand: ParsableCommand {
     }
 
     func run() throws {
+        try reportingErrors(execute)
+    }
+
+    private func execute() throws {
         var options = ScanOptions()
         options.symbolsPath = symbols
         options.granularity = granularity
@@ -110,5 +114,21 @@ struct ScanCommand: ParsableCommand {
         } else {
             FileHandle.standardOutput.write(Data(report.text(top: top).utf8))
         }
+    }
+}
+
+/// Runs `body`; an error other than an exit code becomes one line, `mtlab: error: …`, on
+/// standard error and a failing exit status, as `mtlab run` reports them.
+func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as ExitCode {
+        throw error
+    } catch let error as ValidationError {
+        throw error
+    } catch {
+        let message = String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " ")
+        FileHandle.standardError.write(Data("mtlab: error: \(message)\n".utf8))
+        throw ExitCode.failure
     }
 }

@@ -46,6 +46,43 @@ private func simulate(_ path: String, cpus: Int, coherence: CoherenceProtocol) t
         }
     }
 
+    /// `trace` (config → log), `convert` (log → log.gz → text) and `run` agree on every counter.
+    @Test func traceConvertRunRoundTrip() throws {
+        try withScanFolder { folder in
+            var random = SplitMix64(seed: 77)
+            var text = ""
+            for _ in 0..<5000 {
+                let r = random.next()
+                text += "\(r % 3) \(["R", "W", "A"][Int(r >> 2 % 3)]) 0x\(String(0x8000 + (r >> 8) % 2048, radix: 16)) \([1, 4, 8, 32][Int(r >> 4 & 3)])\n"
+            }
+            try text.write(toFile: folder + "/w.trace", atomically: true, encoding: .utf8)
+            func config(_ trace: String) throws -> RunConfiguration {
+                try RunConfiguration.parse("""
+                    [system]
+                    cpus = 3
+                    [workload]
+                    trace = "\(trace)"
+                    [cache]
+                    sets = 8
+                    ways = 2
+                    [coherence]
+                    protocol = "moesi"
+                    """, file: folder + "/run.toml")
+            }
+            let recorded = try recordLog(try config("w.trace"), to: folder + "/w.mtrace", mode: .all)
+            #expect(recorded == LogRecordingSummary(accessesSeen: 5000, accessesRecorded: 5000, cpus: 3))
+            _ = try convertTrace(from: folder + "/w.mtrace", format: .mtrace, to: folder + "/w.mtrace.gz", format: .mtrace)
+            _ = try convertTrace(from: folder + "/w.mtrace.gz", format: .mtrace, to: folder + "/back.trace", format: .text)
+            let reference = try Runner.run(try config("w.trace")).result
+            for trace in ["w.mtrace", "w.mtrace.gz", "back.trace"] {
+                let result = try Runner.run(try config(trace)).result
+                #expect(result.cpus == reference.cpus, "\(trace)")
+                #expect(Array(result.lines) == Array(reference.lines), "\(trace)")
+            }
+            #expect(reference.totals.atomics > 0 && reference.totals.coherenceMisses > 0)
+        }
+    }
+
     @Test func aConvertedLogScans() throws {
         try withScanFolder { folder in
             try "0 W 0x1000 8\n1 W 0x1008 8\n0 R 0x1000 8\n1 R 0x1008 8\n"

@@ -10,8 +10,8 @@ import Coherence
 /// |---|---|---|---|---|
 /// | `system.cpus` | integer | 1 | 1…64 | CPUs, each with one private cache |
 /// | `system.seed` | integer | 1 | 0…2^63−1 | seeds the `random` replacement policy (each CPU's cache draws its own stream) |
-/// | `workload.trace` | string | required | a path, relative to the config file's folder | the trace to simulate (`.trace`, `.din`, either optionally `.gz`) |
-/// | `workload.format` | string | from the extension | `text`, `din` | the trace's format; required when the extension does not say it |
+/// | `workload.trace` | string | required | a path, relative to the config file's folder | the trace to simulate (`.trace`, `.din`, `.mtrace`, each optionally `.gz`) |
+/// | `workload.format` | string | from the extension | `text`, `din`, `mtrace` | the trace's format; required when the extension does not say it |
 /// | `cache.line_size` | integer | 64 | a power of two, 1…4096 | bytes per cache line |
 /// | `cache.sets` | integer | give `sets` or `size` | a power of two ≥ 1, sets × ways ≤ 2^30 | sets per cache; 1 is fully associative |
 /// | `cache.size` | integer | give `sets` or `size` | bytes: a multiple of ways × line_size giving a power-of-two set count | capacity per cache |
@@ -69,11 +69,11 @@ public struct ConfigKey: Sendable {
         },
         ConfigKey(name: "workload.trace", type: .string, defaultText: "required",
                   rangeText: "a path, relative to the config file's folder",
-                  meaning: "the trace to simulate (`.trace`, `.din`, either optionally `.gz`)") {
+                  meaning: "the trace to simulate (`.trace`, `.din`, `.mtrace`, each optionally `.gz`)") {
             switch $0.workload { case let .trace(t): return .string(t.path) }
         },
         ConfigKey(name: "workload.format", type: .choice(traceFormatNames), defaultText: "from the extension",
-                  rangeText: "`text`, `din`", meaning: "the trace's format; required when the extension does not say it") {
+                  rangeText: "`text`, `din`, `mtrace`", meaning: "the trace's format; required when the extension does not say it") {
             switch $0.workload { case let .trace(t): return .string(t.format.rawValue) }
         },
         ConfigKey(name: "cache.line_size", type: .integer(nil), defaultText: "64", rangeText: "a power of two, 1…4096",
@@ -98,7 +98,7 @@ public struct ConfigKey: Sendable {
     ]
 
     /// The trace formats `workload.format` accepts (the raw values of `MTrace.TraceFormat`).
-    static let traceFormatNames = ["text", "din"]
+    static let traceFormatNames = ["text", "din", "mtrace"]
 
     /// The key named `name`, reserved ones included.
     public static func named(_ name: String) -> ConfigKey? { all.first { $0.name == name } }

@@ -255,7 +255,7 @@ private struct ConfigLoader {
             format = inferred
         } else {
             throw ConfigError(.missing, place: place(of: "workload.trace"), key: "workload.format",
-                              message: "workload.format is required: the extension of \(quoted(path)) does not say the format (.trace is text, .din is din, either optionally .gz)")
+                              message: "workload.format is required: the extension of \(quoted(path)) does not say the format (.trace is text, .din is din, .mtrace is mtrace, each optionally .gz)")
         }
         return .trace(TraceWorkload(path: path, resolvedPath: resolve(path), format: format))
     }

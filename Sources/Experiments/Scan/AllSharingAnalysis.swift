@@ -31,11 +31,11 @@ final class AllSharingAnalysis: ScanAnalysis {
             .sorted { $0.value.counts.total != $1.value.counts.total ? $0.value.counts.total > $1.value.counts.total : $0.key < $1.key }
     }
 
-    func json(_ context: ScanContext) -> [(String, ScanJSON)] {
-        let items = ranked().map { start, line -> ScanJSON in
+    func json(_ context: ScanContext) -> [(String, JSONValue)] {
+        let items = ranked().map { start, line -> JSONValue in
             let width = max(context.cpus, line.counts.reads.count)
             return .object([
-                ("line", .string(scanHex(start))), ("label", .string(line.label)), ("accesses", .unsigned(line.counts.total)),
+                ("line", .string(hex(start))), ("label", .string(line.label)), ("accesses", .unsigned(line.counts.total)),
                 ("cpureads", .array((0..<width).map { .unsigned(line.counts.reads($0)) })),
                 ("cpuwrites", .array((0..<width).map { .unsigned(line.counts.writes($0)) })),
             ])
@@ -47,9 +47,9 @@ final class AllSharingAnalysis: ScanAnalysis {
         let entries = ranked()
         let out = "all sharing (lines written by one CPU and touched by another; \(entries.count) in all)\n"
         guard !entries.isEmpty else { return out + "  none\n" }
-        var table = ScanTable([.init("line"), .init("first object"), .init("accesses", right: true), .init("per cpu")])
+        var table = TextTable([.init("line"), .init("first object"), .init("accesses", right: true), .init("per cpu")])
         for (start, line) in entries.prefix(top) {
-            table.rows.append([scanHex(start), line.label ?? "-", String(line.counts.total), line.counts.text])
+            table.rows.append([hex(start), line.label ?? "-", String(line.counts.total), line.counts.text])
         }
         return out + table.render() + moreRows(entries.count, shown: min(top, entries.count))
     }

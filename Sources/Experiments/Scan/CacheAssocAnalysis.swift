@@ -96,17 +96,17 @@ final class CacheAssocAnalysis: ScanAnalysis {
 
     private func cpuList(_ context: ScanContext) -> [Int] { Array(0..<max(context.cpus, pending.count)) }
 
-    func json(_ context: ScanContext) -> [(String, ScanJSON)] {
-        var members: [(String, ScanJSON)] = [("geometry", .object([
+    func json(_ context: ScanContext) -> [(String, JSONValue)] {
+        var members: [(String, JSONValue)] = [("geometry", .object([
             ("sets", .integer(geometry.sets)), ("ways", .integer(geometry.ways)), ("line_size", .integer(geometry.lineSize)),
             ("replacement", .string(replacement.rawValue))]))]
         if let failure { members.append(("error", .string(failure))) }
         for cpu in cpuList(context) {
-            let list = sets(cpu).map { s -> ScanJSON in
+            let list = sets(cpu).map { s -> JSONValue in
                 .object([("set", .integer(s.set)), ("misses", .unsigned(s.misses)), ("accesses", .unsigned(s.accesses)),
                          ("lines", .array(s.lines.filter { $0.misses > 0 }.map { l in
-                             .object([("line", .string(scanHex(l.address))),
-                                      ("objects", .array((lineObjects[l.address] ?? []).map(ScanJSON.string))),
+                             .object([("line", .string(hex(l.address))),
+                                      ("objects", .array((lineObjects[l.address] ?? []).map(JSONValue.string))),
                                       ("misses", .unsigned(l.misses)), ("accesses", .unsigned(l.accesses))])
                          }))])
             }
@@ -124,13 +124,13 @@ final class CacheAssocAnalysis: ScanAnalysis {
                 + " (\(totals?.coldMisses ?? 0) cold, \(totals?.replacementMisses ?? 0) capacity or conflict)\n"
             let list = sets(cpu)
             guard !list.isEmpty else { continue }
-            var table = ScanTable([.init("set", right: true), .init("misses", right: true), .init("accesses", right: true),
+            var table = TextTable([.init("set", right: true), .init("misses", right: true), .init("accesses", right: true),
                                    .init("lines", right: true), .init("objects (misses)")])
             for s in list.prefix(top) {
                 var objects: [String: UInt64] = [:]
                 for l in s.lines where l.misses > 0 {
                     let names = lineObjects[l.address] ?? []
-                    for n in names.isEmpty ? [scanHex(l.address)] : names { objects[n, default: 0] += l.misses }
+                    for n in names.isEmpty ? [hex(l.address)] : names { objects[n, default: 0] += l.misses }
                 }
                 let ranked = objects.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
                 var text = ranked.prefix(4).map { "\($0.key) \($0.value)" }.joined(separator: ", ")

@@ -40,9 +40,9 @@ final class CallStacksAnalysis: ScanAnalysis {
         }
     }
 
-    func json(_ context: ScanContext) -> [(String, ScanJSON)] {
+    func json(_ context: ScanContext) -> [(String, JSONValue)] {
         let list = ranked().map { key, count in
-            ScanJSON.object(context.pcJSON(key.pc, key: "filter-pc", infoKey: "filter-info") + [
+            JSONValue.object(context.pcJSON(key.pc, key: "filter-pc", infoKey: "filter-info") + [
                 ("count", .unsigned(count)),
                 ("call-stack", .array(key.frames.map { f in
                     .object([("type", .string("call"))] + context.pcJSON(f.target, key: "target-pc", infoKey: "target-info")
@@ -60,7 +60,7 @@ final class CallStacksAnalysis: ScanAnalysis {
         for pc in pcs {
             let mine = list.filter { $0.0.pc == pc }
             guard !mine.isEmpty else { continue }
-            out += "  pc \(scanHex(pc))\(context.describe(pc: pc).map { " \($0)" } ?? ""): \(mine.count) distinct stack\(mine.count == 1 ? "" : "s")\n"
+            out += "  pc \(hex(pc))\(context.describe(pc: pc).map { " \($0)" } ?? ""): \(mine.count) distinct stack\(mine.count == 1 ? "" : "s")\n"
             for (key, count) in mine.prefix(top) {
                 out += "    \(count) access\(count == 1 ? "" : "es")"
                 if key.frames.isEmpty {

@@ -60,14 +60,14 @@ final class CheckGCAnalysis: ScanAnalysis {
         }
     }
 
-    func json(_ context: ScanContext) -> [(String, ScanJSON)] {
+    func json(_ context: ScanContext) -> [(String, JSONValue)] {
         let members = grouped().map { name, list in
-            (name, ScanJSON.array(list.map { r, count, object, label in
+            (name, JSONValue.array(list.map { r, count, object, label in
                 .object([
                     ("access", .object([("cpu", .integer(r.cpu))] + context.pcJSON(r.pc) + [
-                        ("address", .string(scanHex(r.address))), ("label", .string(label)),
+                        ("address", .string(hex(r.address))), ("label", .string(label)),
                         ("size", .unsigned(r.size)), ("access", .string(r.write ? "write" : "read"))])),
-                    ("object_base", .string(scanHex(object.base))), ("object_bytes", .unsigned(object.nbytes)),
+                    ("object_base", .string(hex(object.base))), ("object_bytes", .unsigned(object.nbytes)),
                     ("count", .unsigned(count)),
                 ])
             }))
@@ -79,14 +79,14 @@ final class CheckGCAnalysis: ScanAnalysis {
         let groups = grouped()
         let out = "check gc (accesses to RCU-collected objects outside an RCU epoch; \(groups.count) object type\(groups.count == 1 ? "" : "s"))\n"
         if groups.isEmpty { return out + "  none\n" }
-        var table = ScanTable([.init("object"), .init("base"), .init("address"), .init("cpu", right: true), .init("access"),
+        var table = TextTable([.init("object"), .init("base"), .init("address"), .init("cpu", right: true), .init("access"),
                                .init("pc"), .init("count", right: true)])
         var rows = 0
         for (name, list) in groups {
             for (r, count, object, label) in list {
                 rows += 1
                 guard rows <= top else { continue }
-                table.rows.append([name, scanHex(object.base), label.map { "\(scanHex(r.address)) \($0)" } ?? scanHex(r.address),
+                table.rows.append([name, hex(object.base), label.map { "\(hex(r.address)) \($0)" } ?? hex(r.address),
                                    String(r.cpu), r.write ? "write" : "read", context.pcText(r.pc), String(count)])
             }
         }

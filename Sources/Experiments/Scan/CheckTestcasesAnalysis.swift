@@ -124,17 +124,17 @@ final class CheckTestcasesAnalysis: ScanAnalysis {
         window.labels = [:]
     }
 
-    private func sideJSON(_ s: Side, _ context: ScanContext) -> ScanJSON {
+    private func sideJSON(_ s: Side, _ context: ScanContext) -> JSONValue {
         .object([("cpu", .integer(s.cpu))] + context.pcJSON(s.pc) + [("access", .string(s.write ? "write" : "read"))])
     }
 
-    func json(_ context: ScanContext) -> [(String, ScanJSON)] {
+    func json(_ context: ScanContext) -> [(String, JSONValue)] {
         let list = windows.map { w in
-            ScanJSON.object([
+            JSONValue.object([
                 ("name", .string(w.name)), ("complete", .bool(w.complete)), ("accesses", .integer(w.uniqueAccesses)),
                 ("conflict-free", .bool(w.conflicts.isEmpty)),
                 ("shared", .array(w.conflicts.map { c in
-                    .object([("address", .string(scanHex(c.start))), ("label", .string(c.label)),
+                    .object([("address", .string(hex(c.start))), ("label", .string(c.label)),
                              ("bytes", .unsigned(c.end - c.start)), ("pairs", .unsigned(c.pairs)),
                              ("a", sideJSON(c.a, context)), ("b", sideJSON(c.b, context))])
                 })),
@@ -155,11 +155,11 @@ final class CheckTestcasesAnalysis: ScanAnalysis {
                 continue
             }
             out += "  test \"\(w.name)\": \(w.conflicts.count) conflict\(w.conflicts.count == 1 ? "" : "s")\(state)\n"
-            var table = ScanTable([.init("address"), .init("object"), .init("bytes", right: true), .init("side a"),
+            var table = TextTable([.init("address"), .init("object"), .init("bytes", right: true), .init("side a"),
                                    .init("side b"), .init("pairs", right: true)])
             func side(_ s: Side) -> String { "cpu\(s.cpu) \(s.write ? "write" : "read") \(context.pcText(s.pc))" }
             for c in w.conflicts.prefix(top) {
-                table.rows.append([scanHex(c.start), c.label ?? "-", String(c.end - c.start), side(c.a), side(c.b), String(c.pairs)])
+                table.rows.append([hex(c.start), c.label ?? "-", String(c.end - c.start), side(c.a), side(c.b), String(c.pairs)])
             }
             out += table.render(indent: "    ") + moreRows(w.conflicts.count, shown: min(top, w.conflicts.count))
         }

@@ -81,15 +81,15 @@ final class DistinctOpsAnalysis: ScanAnalysis {
 
     private var totalDistinct: UInt64 { entries.values.reduce(0) { $0 + $1.distinct } }
 
-    func json(_ context: ScanContext) -> [(String, ScanJSON)] {
+    func json(_ context: ScanContext) -> [(String, JSONValue)] {
         let list = ranked().map { pc, e in
-            ScanJSON.object([("entry", .string(name(pc, context))), ("pc", pc.map { .string(scanHex($0)) } ?? .null),
+            JSONValue.object([("entry", .string(name(pc, context))), ("pc", pc.map { .string(hex($0)) } ?? .null),
                              ("calls", .unsigned(e.calls)), ("distinct", .unsigned(e.distinct)),
                              ("ave", .fixed(e.calls == 0 ? 0 : Double(e.distinct) / Double(e.calls), decimals: 2))])
         }
         let ops = context.appOps
-        let perOp: ScanJSON = .object([
-            ("ops", ops.map(ScanJSON.unsigned) ?? .null), ("distinct", .unsigned(totalDistinct)),
+        let perOp: JSONValue = .object([
+            ("ops", ops.map(JSONValue.unsigned) ?? .null), ("distinct", .unsigned(totalDistinct)),
             ("ave", ops.map { $0 == 0 ? .null : .fixed(Double(totalDistinct) / Double($0), decimals: 2) } ?? .null)])
         return [("distinct-per-entry", .array(list)), ("distinct-per-op", perOp)]
     }
@@ -100,7 +100,7 @@ final class DistinctOpsAnalysis: ScanAnalysis {
         if list.isEmpty {
             out += "  none (no access moved a line)\n"
         } else {
-            var table = ScanTable([.init("entry"), .init("calls", right: true), .init("distinct", right: true), .init("per call", right: true)])
+            var table = TextTable([.init("entry"), .init("calls", right: true), .init("distinct", right: true), .init("per call", right: true)])
             for (pc, e) in list.prefix(top) {
                 table.rows.append([name(pc, context), String(e.calls), String(e.distinct), ratioText(Double(e.distinct), Double(e.calls))])
             }

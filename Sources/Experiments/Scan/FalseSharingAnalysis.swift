@@ -29,7 +29,7 @@ struct ReadWriteCounts {
         }.joined(separator: "  ")
     }
 
-    var json: ScanJSON {
+    var json: JSONValue {
         .array(cpus.map { c in .object([("cpu", .integer(c)), ("reads", .unsigned(reads[c])), ("writes", .unsigned(writes[c]))]) })
     }
 }
@@ -166,16 +166,16 @@ final class FalseSharingAnalysis: ScanAnalysis {
         use.pcs.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
-    func json(_ context: ScanContext) -> [(String, ScanJSON)] {
-        let items = ranked().map { lineStart, line -> ScanJSON in
+    func json(_ context: ScanContext) -> [(String, JSONValue)] {
+        let items = ranked().map { lineStart, line -> JSONValue in
             let shared = line.masks.sharedOffsets()
             let cpus = Set(line.uses.values.flatMap(\.counts.cpus)).sorted()
-            let objects = orderedUses(line).map { use -> ScanJSON in
-                var members: [(String, ScanJSON)]
+            let objects = orderedUses(line).map { use -> JSONValue in
+                var members: [(String, JSONValue)]
                 if let o = use.object {
-                    members = [("name", .string(o.name)), ("address", .string(scanHex(o.base))), ("size", .unsigned(o.size)),
+                    members = [("name", .string(o.name)), ("address", .string(hex(o.base))), ("size", .unsigned(o.size)),
                                ("bytes-on-line", .string(span(o, lineStart: lineStart, size: context.lineSize))),
-                               ("alloc-pc", .string(scanHex(o.allocPC))), ("alloc-info", .string(context.describe(pc: o.allocPC)))]
+                               ("alloc-pc", .string(hex(o.allocPC))), ("alloc-info", .string(context.describe(pc: o.allocPC)))]
                 } else {
                     members = [("name", .string("(unlabeled)")), ("address", .null)]
                 }
@@ -183,9 +183,9 @@ final class FalseSharingAnalysis: ScanAnalysis {
                 members.append(("pcs", .array(pcsByCount(use).map { pc, n in .object(context.pcJSON(pc) + [("count", .unsigned(n))]) })))
                 return .object(members)
             }
-            return .object([("line", .string(scanHex(lineStart))), ("accesses", .unsigned(line.accesses)),
+            return .object([("line", .string(hex(lineStart))), ("accesses", .unsigned(line.accesses)),
                             ("cpus", .array(cpus.map { .integer($0) })), ("disjoint-bytes", .bool(shared.isEmpty)),
-                            ("shared-bytes", .string(offsetRanges(shared))), ("objects", .array(objects))])
+                            ("shared-bytes", .string(ranges(shared))), ("objects", .array(objects))])
         }
         return [("false-sharing", .array(items))]
     }
@@ -197,14 +197,14 @@ final class FalseSharingAnalysis: ScanAnalysis {
         for (lineStart, line) in entries.prefix(top) {
             let shared = line.masks.sharedOffsets()
             let verdict = shared.isEmpty ? "CPUs touch disjoint bytes: false sharing only"
-                : "also true sharing: bytes \(offsetRanges(shared)) touched by several CPUs, one writing"
-            out += "  line \(scanHex(lineStart))  accesses \(line.accesses)  \(verdict)\n"
-            var table = ScanTable([.init("object"), .init("bytes"), .init("cpus"), .init("pcs")])
+                : "also true sharing: bytes \(ranges(shared)) touched by several CPUs, one writing"
+            out += "  line \(hex(lineStart))  accesses \(line.accesses)  \(verdict)\n"
+            var table = TextTable([.init("object"), .init("bytes"), .init("cpus"), .init("pcs")])
             for use in orderedUses(line) {
                 let pcs = pcsByCount(use)
                 var pcText = pcs.prefix(3).map { "\(context.pcText($0.0)) ×\($0.1)" }.joined(separator: ", ")
                 if pcs.count > 3 { pcText += ", +\(pcs.count - 3) more" }
-                let name = use.object.map { "\($0.name) (\(scanHex($0.base)))" } ?? "(unlabeled)"
+                let name = use.object.map { "\($0.name) (\(hex($0.base)))" } ?? "(unlabeled)"
                 let bytes = use.object.map { span($0, lineStart: lineStart, size: context.lineSize) } ?? "-"
                 table.rows.append([name, bytes, use.counts.text, pcText])
             }

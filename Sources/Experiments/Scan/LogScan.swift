@@ -95,13 +95,13 @@ public struct ScanReport {
     /// The report as deterministic JSON: `log`, `partial` (when a fault cut it short), then
     /// each analysis's mscan keys in ``ScanAnalysisKind`` order.
     public func json() -> String {
-        var members: [(String, ScanJSON)] = [("log", .string(log))]
+        var members: [(String, JSONValue)] = [("log", .string(log))]
         if let fault {
             members.append(("partial", .object([("error", .string(fault.message)),
-                                                ("offset", fault.offset.map(ScanJSON.unsigned) ?? .null)])))
+                                                ("offset", fault.offset.map(JSONValue.unsigned) ?? .null)])))
         }
         for (_, analysis) in sections { members += analysis.json(context) }
-        return ScanJSON.object(members).rendered()
+        return JSONValue.object(members).rendered()
     }
 
     /// The report as aligned text tables, each cut to `top` rows.

@@ -148,12 +148,12 @@ public final class ScanContext {
     public func label(_ address: UInt64) -> String? { labels.label(address) }
 
     /// A pc as JSON members: `pc` and `info` (function+offset or null).
-    func pcJSON(_ pc: UInt64, key: String = "pc", infoKey: String = "info") -> [(String, ScanJSON)] {
-        [(key, .string(scanHex(pc))), (infoKey, .string(describe(pc: pc)))]
+    func pcJSON(_ pc: UInt64, key: String = "pc", infoKey: String = "info") -> [(String, JSONValue)] {
+        [(key, .string(hex(pc))), (infoKey, .string(describe(pc: pc)))]
     }
 
     /// A pc for text: `func+0x4` or the hex value.
-    func pcText(_ pc: UInt64) -> String { describe(pc: pc) ?? scanHex(pc) }
+    func pcText(_ pc: UInt64) -> String { describe(pc: pc) ?? hex(pc) }
 
     func noteCPU(_ cpu: Int) { cpus = max(cpus, cpu + 1) }
 }
@@ -168,7 +168,7 @@ protocol ScanAnalysis: AnyObject {
     /// The log has ended (or faulted): close whatever is still open.
     func finish(_ context: ScanContext)
     /// The analysis's top-level JSON members, in order.
-    func json(_ context: ScanContext) -> [(String, ScanJSON)]
+    func json(_ context: ScanContext) -> [(String, JSONValue)]
     /// The analysis's text section, tables cut to `top` rows.
     func text(_ context: ScanContext, top: Int) -> String
 }

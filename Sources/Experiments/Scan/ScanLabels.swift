@@ -20,7 +20,7 @@ public struct ScanObject: Equatable, Sendable {
 
     /// `name+0x10`, or `name` at offset 0.
     public func label(_ address: UInt64) -> String {
-        address == base ? name : "\(name)+\(scanHex(address &- base))"
+        address == base ? name : "\(name)+\(hex(address &- base))"
     }
 }
 

@@ -148,6 +148,6 @@ public struct ScanSymbols: Sendable {
     /// `function+0x1c` for `pc`, `function` at its first byte, or nil.
     public func describe(pc: UInt64) -> String? {
         guard let (name, offset) = function(containing: pc) else { return nil }
-        return offset == 0 ? name : "\(name)+\(scanHex(offset))"
+        return offset == 0 ? name : "\(name)+\(hex(offset))"
     }
 }

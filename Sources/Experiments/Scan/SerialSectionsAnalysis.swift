@@ -109,28 +109,28 @@ final class SerialSectionsAnalysis: ScanAnalysis {
         singles.map { ($0.key, $0.value) }.sorted { $0.1.totalMisses != $1.1.totalMisses ? $0.1.totalMisses > $1.1.totalMisses : $0.0 < $1.0 }
     }
 
-    private func summaryJSON(_ s: Summary, _ context: ScanContext) -> [(String, ScanJSON)] {
+    private func summaryJSON(_ s: Summary, _ context: ScanContext) -> [(String, JSONValue)] {
         let total = s.totalInstructions
-        let fraction: ScanJSON = context.totalInstructions.map { $0 > 0 ? .fixed(Double(total) / Double($0), decimals: 6) : .null } ?? .null
-        let perCPU = (0..<max(context.cpus, s.instructions.count)).map { cpu -> ScanJSON in
+        let fraction: JSONValue = context.totalInstructions.map { $0 > 0 ? .fixed(Double(total) / Double($0), decimals: 6) : .null } ?? .null
+        let perCPU = (0..<max(context.cpus, s.instructions.count)).map { cpu -> JSONValue in
             let n = cpu < s.instructions.count ? s.instructions[cpu] : 0
             return .fixed(total == 0 ? 0 : 100 * Double(n) / Double(total), decimals: 2)
         }
         let misses = s.misses.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-            .map { pc, n in ScanJSON.object(context.pcJSON(pc) + [("count", .unsigned(n))]) }
+            .map { pc, n in JSONValue.object(context.pcJSON(pc) + [("count", .unsigned(n))]) }
         return [("acquires", .unsigned(s.acquires)), ("total-instructions", .unsigned(total)),
                 ("benchmark-fraction", fraction), ("per-cpu-percent", .array(perCPU)),
                 ("coherence-miss", .unsigned(s.totalMisses)), ("coherence-miss-list", .array(misses)),
                 ("locked-inst", .unsigned(s.lockedAccesses)), ("mismatches", .unsigned(s.mismatches))]
     }
 
-    func json(_ context: ScanContext) -> [(String, ScanJSON)] {
+    func json(_ context: ScanContext) -> [(String, JSONValue)] {
         let lockItems = rankedLocks().map { address, name, s in
-            ScanJSON.object([("name", .string(name)), ("section-type", .string("lock")), ("lock", .string(scanHex(address))),
+            JSONValue.object([("name", .string(name)), ("section-type", .string("lock")), ("lock", .string(hex(address))),
                              ("label", .string(context.label(address)))] + summaryJSON(s, context))
         }
         let singleItems = rankedSingles().map { pc, s in
-            ScanJSON.object([("name", .string(context.pcText(pc))), ("section-type", .string("instruction"))]
+            JSONValue.object([("name", .string(context.pcText(pc))), ("section-type", .string("instruction"))]
                             + context.pcJSON(pc) + summaryJSON(s, context))
         }
         return [("serial-sections", .array(lockItems + singleItems))]
@@ -162,11 +162,11 @@ final class SerialSectionsAnalysis: ScanAnalysis {
         if lockList.isEmpty {
             out += "  none (no lock records)\n"
         } else {
-            var table = ScanTable([.init("lock"), .init("address"), .init("acquires", right: true),
+            var table = TextTable([.init("lock"), .init("address"), .init("acquires", right: true),
                                    .init("instructions", right: true), .init("share", right: true), .init("per cpu"),
                                    .init("moved", right: true), .init("mismatches", right: true), .init("pcs that moved lines")])
             for (address, name, s) in lockList.prefix(top) {
-                let where_ = context.label(address).map { "\(scanHex(address)) \($0)" } ?? scanHex(address)
+                let where_ = context.label(address).map { "\(hex(address)) \($0)" } ?? hex(address)
                 table.rows.append([name.isEmpty ? "-" : name, where_, String(s.acquires), String(s.totalInstructions),
                                    shareText(s, context), cpuShares(s), String(s.totalMisses), String(s.mismatches),
                                    missText(s, context)])
@@ -176,7 +176,7 @@ final class SerialSectionsAnalysis: ScanAnalysis {
         let singleList = rankedSingles()
         out += "serial sections: single accesses outside locks that moved a line (\(singleList.count) pcs)\n"
         if singleList.isEmpty { return out + "  none\n" }
-        var table = ScanTable([.init("pc"), .init("moved", right: true), .init("per cpu")])
+        var table = TextTable([.init("pc"), .init("moved", right: true), .init("per cpu")])
         for (pc, s) in singleList.prefix(top) {
             table.rows.append([context.pcText(pc), String(s.totalMisses), cpuShares(s)])
         }

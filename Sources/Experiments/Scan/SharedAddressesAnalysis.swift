@@ -47,11 +47,11 @@ final class SharedAddressesAnalysis: ScanAnalysis {
         stat.perPC.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
-    func json(_ context: ScanContext) -> [(String, ScanJSON)] {
-        let items = ranked().map { key, stat -> ScanJSON in
-            let cpus = (0..<max(context.cpus, stat.perCPU.count)).map { ScanJSON.unsigned($0 < stat.perCPU.count ? stat.perCPU[$0] : 0) }
-            let pcs = pcsByCount(stat).map { pc, n in ScanJSON.object(context.pcJSON(pc) + [("count", .unsigned(n))]) }
-            return .object([("address", .string(scanHex(key.address))), ("label", .string(stat.label)),
+    func json(_ context: ScanContext) -> [(String, JSONValue)] {
+        let items = ranked().map { key, stat -> JSONValue in
+            let cpus = (0..<max(context.cpus, stat.perCPU.count)).map { JSONValue.unsigned($0 < stat.perCPU.count ? stat.perCPU[$0] : 0) }
+            let pcs = pcsByCount(stat).map { pc, n in JSONValue.object(context.pcJSON(pc) + [("count", .unsigned(n))]) }
+            return .object([("address", .string(hex(key.address))), ("label", .string(stat.label)),
                             ("name", .string(stat.name)), ("count", .unsigned(stat.count)),
                             ("count-per-cpu", .array(cpus)), ("count-per-pc", .array(pcs))])
         }
@@ -62,13 +62,13 @@ final class SharedAddressesAnalysis: ScanAnalysis {
         let entries = ranked()
         let out = "shared addresses (touched by more than one CPU; \(entries.count) in all)\n"
         guard !entries.isEmpty else { return out + "  none\n" }
-        var table = ScanTable([.init("address"), .init("object"), .init("count", right: true), .init("per cpu"), .init("pcs")])
+        var table = TextTable([.init("address"), .init("object"), .init("count", right: true), .init("per cpu"), .init("pcs")])
         for (key, stat) in entries.prefix(top) {
             let cpus = stat.perCPU.enumerated().filter { $0.element > 0 }.map { "cpu\($0.offset) \($0.element)" }
             let pcs = pcsByCount(stat)
             var pcText = pcs.prefix(3).map { "\(context.pcText($0.0)) ×\($0.1)" }.joined(separator: ", ")
             if pcs.count > 3 { pcText += ", +\(pcs.count - 3) more" }
-            table.rows.append([scanHex(key.address), stat.label ?? "-", String(stat.count), cpus.joined(separator: "  "), pcText])
+            table.rows.append([hex(key.address), stat.label ?? "-", String(stat.count), cpus.joined(separator: "  "), pcText])
         }
         return out + table.render() + moreRows(entries.count, shown: min(top, entries.count))
     }

@@ -57,11 +57,11 @@ final class SummaryAnalysis: ScanAnalysis {
         (0..<max(context.cpus, perCPU.count)).map { ($0, $0 < perCPU.count ? perCPU[$0] : CPUCounts()) }
     }
 
-    func json(_ context: ScanContext) -> [(String, ScanJSON)] {
-        let types = MTraceEntryType.allCases.map { ($0.name, ScanJSON.unsigned(byType[Int($0.rawValue)])) }
-        let unknown = unknownTypes.keys.sorted().map { (String($0), ScanJSON.unsigned(unknownTypes[$0]!)) }
+    func json(_ context: ScanContext) -> [(String, JSONValue)] {
+        let types = MTraceEntryType.allCases.map { ($0.name, JSONValue.unsigned(byType[Int($0.rawValue)])) }
+        let unknown = unknownTypes.keys.sorted().map { (String($0), JSONValue.unsigned(unknownTypes[$0]!)) }
         let cpus = cpuRows(context).map { cpu, c in
-            ScanJSON.object([("cpu", .integer(cpu)), ("loads", .unsigned(c.loads)), ("stores", .unsigned(c.stores)),
+            JSONValue.object([("cpu", .integer(cpu)), ("loads", .unsigned(c.loads)), ("stores", .unsigned(c.stores)),
                              ("io-writes", .unsigned(c.ioWrites)), ("other", .unsigned(c.otherTypes)),
                              ("locked", .unsigned(c.locked)), ("moved", .unsigned(c.moved)), ("total", .unsigned(c.total))])
         }
@@ -75,12 +75,12 @@ final class SummaryAnalysis: ScanAnalysis {
             ("accesses", .unsigned(accesses)),
             ("zero-byte-accesses", .unsigned(zeroByteAccesses)),
             ("accesses-by-cpu", .array(cpus)),
-            ("access-count-window", .object([("first", firstClock.map(ScanJSON.unsigned) ?? .null),
-                                              ("last", lastClock.map(ScanJSON.unsigned) ?? .null)])),
+            ("access-count-window", .object([("first", firstClock.map(JSONValue.unsigned) ?? .null),
+                                              ("last", lastClock.map(JSONValue.unsigned) ?? .null)])),
             ("recording-windows", .integer(windows)),
-            ("total-instructions", context.totalInstructions.map(ScanJSON.unsigned) ?? .null),
+            ("total-instructions", context.totalInstructions.map(JSONValue.unsigned) ?? .null),
             ("app-name", .string(context.appName)),
-            ("app-ops", context.appOps.map(ScanJSON.unsigned) ?? .null),
+            ("app-ops", context.appOps.map(JSONValue.unsigned) ?? .null),
             ("labels-live", .integer(context.labels.count)),
             ("relabeled", .unsigned(context.labels.relabeled)),
             ("unmatched-unlabels", .unsigned(context.labels.unmatchedUnlabels)),
@@ -110,7 +110,7 @@ final class SummaryAnalysis: ScanAnalysis {
         }
         if let ops = context.appOps { out += "  app ops       \(ops)\n" }
         if zeroByteAccesses > 0 { out += "  zero-byte     \(zeroByteAccesses) access records of 0 bytes (taken as 1 byte)\n" }
-        var table = ScanTable([.init("cpu", right: true), .init("loads", right: true), .init("stores", right: true),
+        var table = TextTable([.init("cpu", right: true), .init("loads", right: true), .init("stores", right: true),
                                .init("io-writes", right: true), .init("locked", right: true),
                                .init("moved", right: true), .init("total", right: true)])
         let rows = cpuRows(context)
