@@ -9,7 +9,12 @@ final class AllSharingAnalysis: ScanAnalysis {
         var label: String?
     }
 
-    private var lines: [UInt64: Line] = [:]
+    /// (line, cpu × 2 + write) → accesses.
+    private let counts = WordPairTable(capacity: 1 << 16)
+    /// Line → its first access's label (absent: unlabeled).
+    private var labels: [UInt64: String] = [:]
+    /// Lines seen, so that a line is labeled once.
+    private let seen = WordPairTable(capacity: 1 << 16)
 
     func access(_ a: ScanAccess, _ context: ScanContext) {
         let size = context.lineSize
@@ -17,17 +22,21 @@ final class AllSharingAnalysis: ScanAnalysis {
         let last = (a.end - 1) / size
         while true {
             let start = line * size
-            if lines[start] == nil {
-                lines[start] = Line(label: context.label(max(a.address, start)))
-            }
-            lines[start]!.counts.add(cpu: a.cpu, write: a.isWrite)
+            if seen.slot(start, 0).inserted, let label = context.label(max(a.address, start)) { labels[start] = label }
+            counts.add(start, UInt64(a.cpu) << 1 | (a.isWrite ? 1 : 0))
             if line == last { break }
             line += 1
         }
     }
 
     private func ranked() -> [(UInt64, Line)] {
-        lines.filter { $0.value.counts.cpus.count > 1 && $0.value.counts.writes.contains { $0 > 0 } }
+        var lines: [UInt64: Line] = [:]
+        counts.forEach { start, key, n in
+            let cpu = Int(key >> 1)
+            if lines[start] == nil { lines[start] = Line(label: labels[start]) }
+            lines[start]!.counts.add(cpu: cpu, write: key & 1 == 1, n)
+        }
+        return lines.filter { $0.value.counts.cpus.count > 1 && $0.value.counts.writes.contains { $0 > 0 } }
             .sorted { $0.value.counts.total != $1.value.counts.total ? $0.value.counts.total > $1.value.counts.total : $0.key < $1.key }
     }
 

@@ -31,7 +31,7 @@ final class CacheAssocAnalysis: ScanAnalysis {
         while true {
             let start = line * size
             var names = lineObjects[start] ?? []
-            if names.count < Self.namesPerLine, let object = context.labels.object(at: max(a.address, start)),
+            if names.count < Self.namesPerLine, let object = context.object(at: max(a.address, start)),
                !names.contains(object.name) {
                 names.append(object.name)
                 lineObjects[start] = names

@@ -21,6 +21,11 @@ final class CheckTestcasesAnalysis: ScanAnalysis {
         var end: UInt64
         var write: Bool
         var pc: UInt64
+        // One combine: hashing, not comparing, is what a window of millions of accesses costs.
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(start &* 0x9E37_79B9_7F4A_7C15 ^ (end &- start) << 40 ^ pc &* 0xBF58_476D_1CE4_E5B9
+                           ^ (write ? 1 : 0))
+        }
     }
 
     struct Side: Hashable, Comparable {
@@ -28,6 +33,9 @@ final class CheckTestcasesAnalysis: ScanAnalysis {
         var pc: UInt64
         var write: Bool
         static func < (a: Side, b: Side) -> Bool { (a.cpu, a.pc, a.write ? 1 : 0) < (b.cpu, b.pc, b.write ? 1 : 0) }
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(pc &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: cpu) << 1 ^ (write ? 1 : 0))
+        }
     }
 
     struct Conflict {
@@ -97,8 +105,16 @@ final class CheckTestcasesAnalysis: ScanAnalysis {
             (x.interval.start, x.interval.end, x.cpu, x.interval.pc, x.interval.write ? 1 : 0)
                 < (y.interval.start, y.interval.end, y.cpu, y.interval.pc, y.interval.write ? 1 : 0)
         }
-        struct Key: Hashable { var a: Side; var b: Side }
-        var found: [Key: Conflict] = [:]
+        struct Key: Hashable {
+            var a: Side
+            var b: Side
+            func hash(into hasher: inout Hasher) {
+                hasher.combine((a.pc &* 0x9E37_79B9_7F4A_7C15 ^ b.pc) &+ UInt64(truncatingIfNeeded: a.cpu << 33 ^ b.cpu << 1)
+                               ^ (a.write ? 2 : 0) ^ (b.write ? 1 : 0))
+            }
+        }
+        var found: [Key: Int] = [:]
+        var conflicts: [Conflict] = []
         var active: [Int] = []
         for (index, item) in items.enumerated() {
             active.removeAll { items[$0].interval.end <= item.interval.start }
@@ -111,15 +127,17 @@ final class CheckTestcasesAnalysis: ScanAnalysis {
                 let start = max(other.interval.start, item.interval.start)
                 let end = min(other.interval.end, item.interval.end)
                 let key = Key(a: a, b: b)
-                if found[key] == nil {
-                    found[key] = Conflict(a: a, b: b, start: start, end: end,
-                                          label: window.labels[start] ?? context.label(start), pairs: 0)
+                if let k = found[key] {
+                    conflicts[k].pairs += 1
+                } else {
+                    found[key] = conflicts.count
+                    conflicts.append(Conflict(a: a, b: b, start: start, end: end,
+                                              label: window.labels[start] ?? context.label(start), pairs: 1))
                 }
-                found[key]!.pairs += 1
             }
             active.append(index)
         }
-        window.conflicts = found.values.sorted { x, y in (x.start, x.a, x.b) < (y.start, y.a, y.b) }
+        window.conflicts = conflicts.sorted { x, y in (x.start, x.a, x.b) < (y.start, y.a, y.b) }
         window.accesses = [:]
         window.labels = [:]
     }

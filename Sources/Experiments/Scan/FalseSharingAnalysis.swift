@@ -5,13 +5,13 @@ struct ReadWriteCounts {
     var reads: [UInt64] = []
     var writes: [UInt64] = []
 
-    mutating func add(cpu: Int, write: Bool) {
+    mutating func add(cpu: Int, write: Bool, _ count: UInt64 = 1) {
         let n = cpu + 1
         if reads.count < n {
             reads += Array(repeating: 0, count: n - reads.count)
             writes += Array(repeating: 0, count: n - writes.count)
         }
-        if write { writes[cpu] += 1 } else { reads[cpu] += 1 }
+        if write { writes[cpu] += count } else { reads[cpu] += count }
     }
 
     var cpus: [Int] { reads.indices.filter { reads[$0] + writes[$0] > 0 } }
@@ -105,7 +105,7 @@ final class FalseSharingAnalysis: ScanAnalysis {
         while true {
             let lineStart = line * size
             let end = lineEnd(lineStart, size)
-            let objects = context.labels.objects(overlapping: lineStart, end)
+            let objects = context.objects(overlapping: lineStart, end)
             if objects.count >= 2 {
                 let lo = max(a.address, lineStart), hi = min(a.end, end)
                 Self.add(a, lo: lo, hi: hi, lineStart: lineStart, objects: objects,

@@ -39,7 +39,7 @@ enum StackKey: Hashable {
 /// labels, the machine, recording windows, the running fcall, task and call stack of each CPU.
 public final class ScanContext {
     public let symbols: ScanSymbols?
-    public private(set) var labels: LabelMap
+    public let labels: LabelMap
     /// Bytes per line for the line-based analyses (`cache.line_size`).
     public let lineSize: UInt64
     /// CPUs: the machine records' count, or more if accesses name higher CPUs.
@@ -146,6 +146,12 @@ public final class ScanContext {
 
     /// `object+0x10` for an address, from the labels at this moment.
     public func label(_ address: UInt64) -> String? { labels.label(address) }
+
+    /// The innermost object holding `address` now.
+    public func object(at address: UInt64) -> ScanObject? { labels.object(at: address) }
+
+    /// The labeled objects overlapping [lo, hi) now.
+    public func objects(overlapping lo: UInt64, _ hi: UInt64) -> [ScanObject] { labels.objects(overlapping: lo, hi) }
 
     /// A pc as JSON members: `pc` and `info` (function+offset or null).
     func pcJSON(_ pc: UInt64, key: String = "pc", infoKey: String = "info") -> [(String, JSONValue)] {

@@ -194,10 +194,13 @@ struct IntervalMap<Value> {
 /// remove objects (block labels in a map of their own, consulted last), ELF statics are
 /// there from the start, and a per-CPU segment record instantiates the program's per-CPU
 /// symbols in that CPU's segment (or, without symbols, labels the segment itself).
-public struct LabelMap {
-    private var objects = IntervalMap<ScanObject>()
-    private var blocks = IntervalMap<ScanObject>()
-    private var segments = IntervalMap<ScanObject>()
+///
+/// A class: it is consulted on every access, and a struct of this many arrays would be
+/// copied (and every array retained) by each look-up through a property.
+public final class LabelMap {
+    @exclusivity(unchecked) private var objects = IntervalMap<ScanObject>()
+    @exclusivity(unchecked) private var blocks = IntervalMap<ScanObject>()
+    @exclusivity(unchecked) private var segments = IntervalMap<ScanObject>()
     private var perCPUTemplates: [ELFSymbol] = []
     private var perCPUBase: UInt64 = 0
     private var nextID: UInt64 = 1
@@ -222,7 +225,7 @@ public struct LabelMap {
     public var count: Int { objects.count }
 
     /// Applies a label record: `bytes > 0` labels, `bytes == 0` unlabels.
-    public mutating func apply(_ label: MTraceLabel) {
+    public func apply(_ label: MTraceLabel) {
         if label.bytes == 0 {
             let removed = label.labelType == .block
                 ? blocks.remove(start: label.guestAddress) : objects.remove(start: label.guestAddress)
@@ -233,7 +236,7 @@ public struct LabelMap {
     }
 
     /// Applies a segment record.
-    public mutating func apply(_ segment: MTraceSegment) {
+    public func apply(_ segment: MTraceSegment) {
         guard segment.objectType == .percpu, segment.endAddress > segment.baseAddress else { return }
         if perCPUTemplates.isEmpty {
             let object = ScanObject(id: nextID, name: "percpu@cpu\(segment.cpu)", base: segment.baseAddress,
@@ -249,7 +252,7 @@ public struct LabelMap {
         }
     }
 
-    private mutating func add(name: String, base: UInt64, size: UInt64, type: MTraceLabelType, allocPC: UInt64) {
+    private func add(name: String, base: UInt64, size: UInt64, type: MTraceLabelType, allocPC: UInt64) {
         let object = ScanObject(id: nextID, name: name, base: base, size: size, type: type, allocPC: allocPC)
         nextID += 1
         let replaced = type == .block
