@@ -47,10 +47,10 @@ struct ConvertCommand: ParsableCommand {
 
     private func execute() throws {
         guard let inputFormat = from ?? TraceFormat.infer(fromPath: input) else {
-            throw ValidationError("cannot tell the format of \(input) from its name; give --from text|din|mtrace")
+            throw CommandError("cannot tell the format of \(input) from its name; give --from text|din|mtrace")
         }
         guard let outputFormat = to ?? TraceFormat.infer(fromPath: output) else {
-            throw ValidationError("cannot tell the format of \(output) from its name; give --to text|din|mtrace")
+            throw CommandError("cannot tell the format of \(output) from its name; give --to text|din|mtrace")
         }
         let summary = try convertTrace(from: input, format: inputFormat, to: output, format: outputFormat, cpus: cpus, mode: mode)
         var line = "\(input) (\(inputFormat.rawValue)) → \(output) (\(outputFormat.rawValue)): "

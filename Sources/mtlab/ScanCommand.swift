@@ -95,7 +95,7 @@ struct ScanCommand: ParsableCommand {
         options.callStackPCs = try callStacks.map { text in
             let digits = text.lowercased().hasPrefix("0x") ? String(text.dropFirst(2)) : text
             guard let pc = UInt64(digits, radix: 16) else {
-                throw ValidationError("--call-stacks \(text): expected a pc in hexadecimal, such as 0x401a2c")
+                throw CommandError("--call-stacks \(text): expected a pc in hexadecimal, such as 0x401a2c")
             }
             return pc
         }
@@ -117,14 +117,18 @@ struct ScanCommand: ParsableCommand {
     }
 }
 
+/// A bad argument found while running a command, reported like any other error.
+struct CommandError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
 /// Runs `body`; an error other than an exit code becomes one line, `mtlab: error: …`, on
 /// standard error and a failing exit status, as `mtlab run` reports them.
 func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
     } catch let error as ExitCode {
-        throw error
-    } catch let error as ValidationError {
         throw error
     } catch {
         let message = String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " ")

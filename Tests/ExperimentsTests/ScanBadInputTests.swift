@@ -28,7 +28,7 @@ import Testing
                     Issue.record("a truncated log must not scan as if complete")
                 } catch let error as TraceError {
                     #expect(error.offset == UInt64(cut))
-                    #expect(error.description.hasPrefix("\(name): byte \(cut): log ends inside a access record"))
+                    #expect(error.description.hasPrefix("\(name): byte \(cut): log ends inside an access record"))
                 }
                 options.partial = true
                 let report = try scanLog(path: path, displayName: name, options: options)

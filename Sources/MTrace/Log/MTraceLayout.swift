@@ -51,7 +51,8 @@ enum MTraceFault: Error, Equatable {
             return "log ends inside a record header (\(available) of \(mtraceHeaderSize) bytes): the last record is cut short"
         case let .truncatedRecord(type, size, available):
             let name = MTraceEntryType(rawValue: type)?.name ?? "type \(type)"
-            return "log ends inside a \(name) record (\(available) of \(size) bytes): the last record is cut short"
+            let article = "aeiou".contains(name.first ?? "x") ? "an" : "a"
+            return "log ends inside \(article) \(name) record (\(available) of \(size) bytes): the last record is cut short"
         case let .unterminatedString(type, field, offset):
             return "\(type.name) record: the \(field) field (bytes \(offset)...\(offset + MTraceName.fieldSize - 1)) is not NUL-terminated"
         case let .cpuOutOfRange(cpu, cpus):
