@@ -140,11 +140,15 @@ private func move(_ lines: inout LineOwnership, cpu: Int, isWrite: Bool, address
             #expect(String(decoding: try readBytes(folder + "/b.din"), as: UTF8.self) == "0 1000\n1 2004\n")
 
             // mtrace to mtrace keeps every record, unknown ones too, byte for byte.
+            // Bytes no field covers (a string's tail, the host union's other arm) are copied too.
             let bytes = specMachine(cpus: 2) + specRecord(type: 50, size: 30) + specAccess(cpu: 1, type: 2, guest: 8, bytes: 8)
                 + specLabel(type: 3, name: "g", guest: 0, bytes: 16)
+                + specRecord(type: 1, size: 124, [(32, .u32(3)), (36, .raw([0x67, 0, 0xAA, 0xBB])), (108, .u64(4))])
+                + specRecord(type: 3, size: 108, [(24, .u32(2)), (36, .u64(1)), (100, .u64(0xDEAD_BEEF))])
             try writeFile(folder + "/c.mtrace", bytes)
             let copied = try convertTrace(from: folder + "/c.mtrace", format: .mtrace, to: folder + "/c.mtrace.gz", format: .mtrace)
             #expect(copied.unknownRecords == 1 && copied.accessesWritten == 1)
+            #expect(try readBytes(folder + "/c.mtrace.gz").count < bytes.count)
             _ = try convertTrace(from: folder + "/c.mtrace.gz", format: .mtrace, to: folder + "/d.mtrace", format: .mtrace)
             #expect(try readBytes(folder + "/d.mtrace") == bytes)
 

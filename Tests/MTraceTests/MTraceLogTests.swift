@@ -132,6 +132,35 @@ private func readAccesses(_ path: String, cpus: Int = 16, chunkSize: Int = 1 << 
         }
     }
 
+    @Test func rawRecordsCopyByteForByte() throws {
+        try withTemporaryDirectory { folder throws in
+            // Garbage after a name's NUL and in a host record's unused arm: the typed model
+            // writes zeros there, the raw path keeps it.
+            let odd = specRecord(type: 1, size: 124, [(32, .u32(1)), (36, .raw([0x61, 0, 0xEE])), (108, .u64(8))])
+                + specRecord(type: 3, size: 108, [(24, .u32(3)), (36, .u64(2)), (90, .u64(0x1234))])
+                + specRecord(type: 77, size: 30)
+            try writeFile(folder + "/in.mtrace", odd)
+            let reader = try MTraceLogReader(path: folder + "/in.mtrace")
+            let writer = try MTraceLogWriter(path: folder + "/out.mtrace")
+            var raw: [UInt8] = []
+            var records: [MTraceRecord] = []
+            while let r = try reader.next(rawBytes: &raw) {
+                records.append(r)
+                try writer.write(rawRecord: raw)
+            }
+            try writer.finish()
+            #expect(records.count == 2 && reader.unknownRecords == 1)
+            #expect(try readBytes(folder + "/out.mtrace") == Array(odd.prefix(232)))
+            #expect(records[0].encoded() != Array(odd.prefix(124)), "the typed model canonicalises")
+
+            let bad = try MTraceLogWriter(path: folder + "/bad.mtrace")
+            var wrongSize = specAccess(type: 1, guest: 0, bytes: 1)
+            wrongSize[4] = 60
+            #expect(throws: TraceError.self) { try bad.write(rawRecord: wrongSize) }
+            #expect(!FileManager.default.fileExists(atPath: folder + "/bad.mtrace"))
+        }
+    }
+
     @Test func writerRefusesUnknownRecordsThatCannotBeFramed() throws {
         try withTemporaryDirectory { folder throws in
             let writer = try MTraceLogWriter(path: folder + "/x.mtrace")

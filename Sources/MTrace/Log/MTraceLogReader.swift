@@ -56,6 +56,16 @@ public final class MTraceLogReader {
     /// The next record, or nil at a clean end of the log. Throws ``TraceError`` with the
     /// record's byte offset for a malformed or cut-short record, or a read error.
     public func next() throws -> MTraceRecord? {
+        try next(rawBytes: nil)
+    }
+
+    /// As ``next()``, and replaces the contents of `rawBytes` with the record's bytes exactly
+    /// as the log holds them (padding and string tails included), for byte-exact copies.
+    public func next(rawBytes: inout [UInt8]) throws -> MTraceRecord? {
+        try withUnsafeMutablePointer(to: &rawBytes) { try next(rawBytes: $0) }
+    }
+
+    private func next(rawBytes: UnsafeMutablePointer<[UInt8]>?) throws -> MTraceRecord? {
         if let failure { throw failure }
         while true {
             if limit - position < mtraceMaximumRecordSize && !inputEnded { try refill() }
@@ -66,6 +76,10 @@ public final class MTraceLogReader {
             let size = try frame(p, available: available, at: at)
             let type = loadLE32(p, 0)
             position += size
+            if let rawBytes, MTraceEntryType(rawValue: type) != nil || keepsUnknownRecords {
+                rawBytes.pointee.removeAll(keepingCapacity: true)
+                rawBytes.pointee.append(contentsOf: UnsafeRawBufferPointer(start: p, count: size))
+            }
             if let known = MTraceEntryType(rawValue: type) {
                 do throws(MTraceFault) {
                     let record = try MTraceRecord.decode(p, type: known)

@@ -37,6 +37,26 @@ public final class MTraceLogWriter: AccessSink {
         recordsWritten &+= 1
     }
 
+    /// Writes one record given as its bytes, unchanged (padding and string tails included):
+    /// the way to copy records byte for byte. The bytes must frame a record: 24...124 of
+    /// them, the header's `size` equal to their count, and a known type's own size;
+    /// anything else throws ``TraceError`` and abandons the file.
+    public func write(rawRecord bytes: [UInt8]) throws {
+        try output.ensureOpen()
+        let framed = bytes.count >= mtraceHeaderSize && bytes.count <= mtraceMaximumRecordSize
+            && Int(bytes[4]) | Int(bytes[5]) << 8 == bytes.count
+        let type = framed ? UInt32(bytes[0]) | UInt32(bytes[1]) << 8 | UInt32(bytes[2]) << 16 | UInt32(bytes[3]) << 24 : 0
+        guard framed, MTraceEntryType(rawValue: type).map({ $0.recordSize == bytes.count }) ?? true else {
+            output.discard()
+            throw TraceError(file: output.displayName, message: "cannot write \(bytes.count) raw bytes as a record: "
+                + "they must be 24...124 bytes, as many as the header's size says, and a known type's own size")
+        }
+        if output.used > output.capacity - mtraceMaximumRecordSize { try output.flush() }
+        bytes.withUnsafeBytes { (UnsafeMutableRawPointer(output.buffer + output.used)).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        output.used += bytes.count
+        recordsWritten &+= 1
+    }
+
     /// Writes one access record for `access` stamped with `accessCount`, with the traffic
     /// flag when `traffic` is set (see ``consume(_:)`` for the mapping).
     public func writeAccess(_ access: Access, accessCount: UInt64, traffic: Bool = false) throws {

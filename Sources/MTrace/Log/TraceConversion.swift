@@ -39,8 +39,9 @@ public func convertTrace(from input: String, format inputFormat: TraceFormat,
         reader.keepsUnknownRecords = true
         let writer = try MTraceLogWriter(path: output, displayName: outputName)
         do {
-            while let record = try reader.next() {
-                try writer.write(record)
+            var bytes: [UInt8] = []
+            while let record = try reader.next(rawBytes: &bytes) {
+                try writer.write(rawRecord: bytes)
                 if case .access = record.entry {
                     summary.accessesRead += 1
                     summary.accessesWritten += 1
