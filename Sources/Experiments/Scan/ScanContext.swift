@@ -19,8 +19,6 @@ public struct ScanAccess: Sendable {
     }
     public var moved: Bool { flags.contains(.traffic) }
     public var locked: Bool { flags.contains(.lock) }
-    /// "load", "store" or "io-write".
-    public var kindName: String { type.description }
 }
 
 /// One past the last byte of the line starting at `lineStart` (saturated at 2^64 − 1).
@@ -160,8 +158,6 @@ public final class ScanContext {
 
     /// A pc for text: `func+0x4` or the hex value.
     func pcText(_ pc: UInt64) -> String { describe(pc: pc) ?? hex(pc) }
-
-    func noteCPU(_ cpu: Int) { cpus = max(cpus, cpu + 1) }
 }
 
 /// One of scan's analyses: it sees every record after the ``ScanContext`` has, then
