@@ -370,7 +370,7 @@ extension Machine {
                 let (next, trapped) = system(h, d, pc, executed: n, traps: traps)
                 pc = next
                 if trapped { traps &+= 1 }
-                if st.pointee.stop || hs.pointee.waiting { break loop }
+                if st.pointee.stop || hs.pointee.waiting || st.pointee.reschedule { break loop }
             }
         }
         hs.pointee.pc = pc
