@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "runtime_config.h"
 
 /* Magic requests (a0). */
 enum { MTRACE_ENTRY_REGISTER = 1 };
@@ -331,10 +332,49 @@ static inline void mtrace_gcepoch_register(int begin) {
 #define mtlabel(type, addr, bytes, str) mtrace_label_register((type), (addr), (bytes), (str), MTRACE_RET_IP())
 #define mtunlabel(type, addr) mtrace_label_register((type), (addr), 0, "", MTRACE_RET_IP())
 
+/* Annotations inside a measured region should make few stores of their own, since
+ * those are recorded too. The macros below keep one entry per call site and hart in
+ * static memory (each on lines of its own), filled in at compile time but for the
+ * fields that change, so an annotation costs one to three stores. Their names must be
+ * string literals of up to 63 characters. (An interrupt handler that reaches the same
+ * call site on the same hart while the entry is being filled would garble it.) */
+static inline unsigned long mtrace_hart(void) {
+    unsigned long id;
+    __asm__ volatile("csrr %0, mhartid" : "=r"(id));
+    return id;
+}
+
+/* Per-hart entries of one call site, 128 bytes apart: no two harts share a line. */
+#define MTRACE_SITE_ENTRIES(type_, variable_, ...)                                            \
+    static struct {                                                                           \
+        struct type_ e;                                                                       \
+    } __attribute__((__aligned__(128))) variable_[RT_MAX_HARTS] = {[0 ... RT_MAX_HARTS - 1] = {{__VA_ARGS__}}}
+
+#define mtrace_lock_site(ptr_, name_, op_)                                                   \
+    do {                                                                                      \
+        MTRACE_SITE_ENTRIES(mtrace_lock_entry, mtrace_site_, .str = name_, .op = (op_));      \
+        struct mtrace_lock_entry *mtrace_entry_ = &mtrace_site_[mtrace_hart()].e;             \
+        mtrace_entry_->pc = MTRACE_RET_IP();                                                  \
+        mtrace_entry_->lock = (uint64_t)(uintptr_t)(ptr_);                                    \
+        mtrace_entry_register(mtrace_entry_, mtrace_entry_lock, sizeof(*mtrace_entry_));      \
+    } while (0)
+
+#define mtrace_name_site(type_, kind_, name_, flags_)                                        \
+    do {                                                                                      \
+        static const struct type_ mtrace_site_ MTRACE_ALIGNED = {.flags = (flags_), .name = name_}; \
+        mtrace_entry_register(&mtrace_site_, (kind_), sizeof(mtrace_site_));                 \
+    } while (0)
+
 /* Lock events, named after the lock expression: mtlock(&l) logs "&l". */
-#define mtlock(ptr) mtrace_lock_register(MTRACE_RET_IP(), (ptr), #ptr, mtrace_lockop_acquire, 0)
-#define mtacquired(ptr) mtrace_lock_register(MTRACE_RET_IP(), (ptr), #ptr, mtrace_lockop_acquired, 0)
-#define mtunlock(ptr) mtrace_lock_register(MTRACE_RET_IP(), (ptr), #ptr, mtrace_lockop_release, 0)
+#define mtlock(ptr) mtrace_lock_site((ptr), #ptr, mtrace_lockop_acquire)
+#define mtacquired(ptr) mtrace_lock_site((ptr), #ptr, mtrace_lockop_acquired)
+#define mtunlock(ptr) mtrace_lock_site((ptr), #ptr, mtrace_lockop_release)
+
+/* Abstract scopes and variables (no stores at all: the entries are constant). */
+#define mtascope_enter(name) mtrace_name_site(mtrace_ascope_entry, mtrace_entry_ascope, name, 0)
+#define mtascope_exit(name) mtrace_name_site(mtrace_ascope_entry, mtrace_entry_ascope, name, 1)
+#define mtavar_read(name) mtrace_name_site(mtrace_avar_entry, mtrace_entry_avar, name, 0)
+#define mtavar_write(name) mtrace_name_site(mtrace_avar_entry, mtrace_entry_avar, name, 1)
 
 /* Operations done, for movement per operation: each call adds n to the run's total. Call
  * it after mtdisable(), so that building the entry is not recorded. */
@@ -345,12 +385,6 @@ static inline void mtops(uint64_t n) { mtrace_appdata_register(mtrace_appdata_op
 #define mtpause(tid, tag) mtrace_fcall_register((tid), 0, (tag), 0, mtrace_pause)
 #define mtresume(tid, tag) mtrace_fcall_register((tid), MTRACE_RET_IP(), (tag), 0, mtrace_resume)
 #define mtstop(tid, tag) mtrace_fcall_register((tid), 0, (tag), 0, mtrace_done)
-
-/* Abstract scopes and variables. */
-#define mtascope_enter(name) mtrace_ascope_register(0, (name))
-#define mtascope_exit(name) mtrace_ascope_register(1, (name))
-#define mtavar_read(name) mtrace_avar_register(0, (name))
-#define mtavar_write(name) mtrace_avar_register(1, (name))
 
 /* Garbage-collected objects and RCU epochs. */
 #define mtgcregister(base, nbytes, name) mtrace_gc_register((uint64_t)(uintptr_t)(base), (nbytes), (name), 0)
