@@ -265,7 +265,9 @@ private struct ConfigLoader {
                               message: "the workload is missing: give workload.trace (a trace file), workload.elf (a RISC-V executable) or workload.guest (a guest program's source), relative to the config file's folder")
         }
         guard sources.count == 1 else {
-            throw ConfigError(.conflict, place: place(of: sources[1]), key: sources[1],
+            // Blame the one a --set added, when one did: that is where the user looks.
+            let culprit = sources.first { place(of: $0) != file } ?? sources[1]
+            throw ConfigError(.conflict, place: place(of: culprit), key: culprit,
                               message: "\(sources.joined(separator: " and ")) are both given; give exactly one workload")
         }
         let emulatedOnly = ConfigKey.all.filter { $0.table == "machine" }.map(\.name) + ["workload.cflags"]
