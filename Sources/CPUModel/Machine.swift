@@ -187,6 +187,9 @@ public final class Machine {
     var annotationCount: UInt64 = 0
     /// The trace name of the first entry that enabled recording.
     var traceName: String?
+    /// Per hart: the guest turned call tracing on (host entry 3), so calls and returns
+    /// become call records while recording.
+    var callTracing: [Bool]
     var tracedAccesses: UInt64 = 0
     var outcome: RunOutcome?
     var console: [UInt8] = []
@@ -206,6 +209,7 @@ public final class Machine {
         pageCount = configuration.ramSize / 4096
         hartCount = configuration.harts
         usesAnnotations = Machine.containsMagicInstruction(program)
+        callTracing = Array(repeating: false, count: configuration.harts)
         switch configuration.recording {
         case .automatic: recording = !usesAnnotations
         case .enabled: recording = true

@@ -97,8 +97,16 @@ extension Machine {
         case .host:
             store(state.pointee.executed &+ UInt64(executed), at: 28, in: &payload) // global_ts: all harts' instructions
             let hostType = record.field(at: 24, as: UInt32.self)
-            guard hostType == 1 else {
-                return malformed("host_type \(hostType) (call tracing \(hostType == 3 ? "on" : "off")) is not supported by mtlab")
+            if hostType != 1 {
+                // Call tracing off (2) or on (3) for one hart; cpu ~0 is the registering hart.
+                let target = record.field(at: 36, as: UInt64.self)
+                let hart = target == .max ? h : Int(clamping: target)
+                guard hart < hartCount else {
+                    return malformed("call tracing names cpu \(target), but the machine has harts 0…\(hartCount - 1) (~0 is the registering hart)")
+                }
+                callTracing[hart] = hostType == 3
+                if hart == h { state.pointee.reschedule = true }
+                break
             }
             let mode = record.field(at: 36, as: UInt32.self)
             guard mode <= 1 else {
@@ -135,5 +143,34 @@ extension Machine {
     private func store(_ value: UInt64, at offset: Int, in payload: inout [UInt8]) {
         let start = offset - AnnotationRecord.headerSize
         for i in 0..<8 { payload[start + i] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(i))) }
+    }
+}
+
+extension Machine {
+    /// Hands a call record (mtrace's `-mtrace-calls`) for the call or return at `pc` of hart
+    /// `h` to the annotation sink, after the accesses recorded before it. A call's
+    /// return_pc is where it will return to; a return's target_pc and return_pc are both
+    /// where it returns to. `executed` and `traps`
+    /// count the slice's instructions (this one included) and its trapped ones.
+    @inline(never)
+    func recordCall(_ h: Int, _ pc: UInt64, target: UInt64, returnAddress: UInt64, isReturn: Bool, executed: Int, traps: Int) {
+        guard let annotationSink, sinkError == nil else { return }
+        flushTrace(count: state.pointee.traceCount)
+        guard sinkError == nil else { return }
+        var payload = [UInt8](repeating: 0, count: AnnotationType.call.size - AnnotationRecord.headerSize)
+        for i in 0..<8 {
+            payload[i] = UInt8(truncatingIfNeeded: target >> (8 * UInt64(i)))
+            payload[8 + i] = UInt8(truncatingIfNeeded: returnAddress >> (8 * UInt64(i)))
+        }
+        payload[16] = isReturn ? 1 : 0
+        let retired = harts[h].retired &+ UInt64(executed &- 1 &- traps)
+        let record = AnnotationRecord(type: .call, cpu: UInt16(truncatingIfNeeded: h), accessCount: tracedAccesses,
+                                      timestamp: retired, payload: payload, pc: pc)
+        do {
+            try annotationSink.annotate(record)
+        } catch {
+            sinkError = error
+            state.pointee.stop = true
+        }
     }
 }

@@ -50,11 +50,17 @@ extension Machine {
     }
 
     /// Runs `budget` instructions of hart `h` in the loop specialised for what is traced
-    /// now: nothing without a sink or while recording is off.
+    /// now: nothing without a sink or while recording is off; calls and returns too when
+    /// the guest turned call tracing on for the hart and annotations have a sink.
     private func slice(hart h: Int, budget: Int) -> Int {
         if sink == nil || !recording { return runSlice(TraceNothing.self, hart: h, budget: budget) }
-        if configuration.traceFetches { return runSlice(TraceDataAndFetch.self, hart: h, budget: budget) }
-        return runSlice(TraceData.self, hart: h, budget: budget)
+        let calls = annotationSink != nil && callTracing[h]
+        switch (configuration.traceFetches, calls) {
+        case (false, false): return runSlice(TraceData.self, hart: h, budget: budget)
+        case (true, false): return runSlice(TraceDataAndFetch.self, hart: h, budget: budget)
+        case (false, true): return runSlice(TraceDataAndCalls.self, hart: h, budget: budget)
+        case (true, true): return runSlice(TraceDataFetchAndCalls.self, hart: h, budget: budget)
+        }
     }
 
     /// Deterministic round-robin: each hart in turn runs a quantum (optionally jittered by

@@ -196,8 +196,8 @@ final class StreamSink: AccessSink, AnnotationSink {
                   expected: "mode 7 at offset 36"),
         Malformed(name: "ascope mode", setup: "li t0, 1\nsw t0, 24(a1)\nli t0, 2\nsw t0, 36(a1)\nli a0, 1\nli a2, 3\nli a3, 108",
                   expected: "record mode 2 (ascope) is not supported"),
-        Malformed(name: "call tracing", setup: "li t0, 3\nsw t0, 24(a1)\nli a0, 1\nli a2, 3\nli a3, 108",
-                  expected: "host_type 3 (call tracing on) is not supported"),
+        Malformed(name: "call tracing of no hart", setup: "li t0, 3\nsw t0, 24(a1)\nli t0, 1\nsd t0, 36(a1)\nli a0, 1\nli a2, 3\nli a3, 108",
+                  expected: "call tracing names cpu 1, but the machine has harts 0…0"),
         Malformed(name: "bad label type", setup: "li a0, 1\nli a2, 1\nli a3, 124", expected: "label_type 0 at offset 32"),
         Malformed(name: "bad lock op", setup: "li a0, 1\nli a2, 7\nli a3, 109", expected: "op 0 at offset 104"),
         Malformed(name: "unterminated name",
@@ -238,5 +238,53 @@ final class StreamSink: AccessSink, AnnotationSink {
         #expect(fault.cause == .illegalInstruction)
         #expect(fault.description.contains("mtrace magic instruction is exactly 0x0000000b"), "\(fault)")
         #expect(fault.description.contains("mtvec is 0"))
+    }
+
+    /// mtrec/mtign: calls and returns of the hart become call records, in access order.
+    @Test func callRecordsFollowCallTracing() throws {
+        let source = """
+            #include "runtime.h"
+            #include "mtrace.h"
+            static volatile long sink;
+            __attribute__((noinline)) long leaf(long x) { sink = x; return x + 1; }
+            __attribute__((noinline)) long outer(long x) { return leaf(x) * 2; }
+            int main(unsigned hart) {
+                mtenable("calls");
+                mtrec(MTRACE_CPU_SELF);
+                long r = outer(20);
+                mtign(MTRACE_CPU_SELF);
+                r += outer(1);
+                mtdisable("calls");
+                return r == 46 ? 0 : 1;
+            }
+            """
+        let elf = try Guests.build(source: source, name: "call_records", suffix: "c", runtime: true)
+        let image = try ELFImage(contentsOf: elf)
+        let sink = StreamSink()
+        let result = try Machine(program: image).run(trace: sink, annotations: sink)
+        #expect(result.outcome == .passed, "\(result.outcome)")
+        let calls = sink.records.filter { $0.type == .call }
+        let outer = try #require(image.address(of: "outer")), leaf = try #require(image.address(of: "leaf"))
+        // outer(20) calls leaf and both return; the second outer runs with call tracing off.
+        let shape = calls.map { record -> String in
+            let target = record.field(at: 24, as: UInt64.self)
+            let name = target == outer ? "outer" : target == leaf ? "leaf" : image.symbolize(target)?.symbol.name ?? "?"
+            return (record.field(at: 40, as: UInt32.self) == 1 ? "ret to " : "call ") + name
+        }
+        #expect(shape == ["call outer", "call leaf", "ret to outer", "ret to main"], "\(shape)")
+        let firstCall = try #require(calls.first)
+        #expect(firstCall.field(at: 32, as: UInt64.self) == firstCall.pc + 4 || firstCall.field(at: 32, as: UInt64.self) == firstCall.pc + 2)
+        #expect(calls.allSatisfy { $0.bytes.count == 44 })
+        var seen: UInt64 = 0
+        for event in sink.events {
+            switch event {
+            case .access: seen += 1
+            case .annotation(let record): #expect(record.accessCount == seen)
+            }
+        }
+        // Without an annotation sink nothing changes in the run.
+        let plain = try Machine(program: image).run(trace: CountingSink())
+        #expect(plain.instructions == result.instructions)
+        #expect(plain.tracedAccesses == result.tracedAccesses)
     }
 }

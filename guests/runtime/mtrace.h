@@ -217,6 +217,18 @@ static inline void mtrace_enable_set(unsigned mode, const char *name) {
     mtrace_entry_register(&entry.h, mtrace_entry_host, sizeof(entry));
 }
 
+/* Turns call tracing on or off for hart `cpu` (MTRACE_CPU_SELF: the calling hart). While
+ * it is on and accesses are recorded, every call (jal/jalr linking ra or t0) and return
+ * (jr ra or t0) of that hart becomes a call record. */
+#define MTRACE_CPU_SELF (~0UL)
+static inline void mtrace_call_set(int on, unsigned long cpu) {
+    struct mtrace_host_entry entry MTRACE_ALIGNED;
+    entry.host_type = on ? mtrace_call_set_cpu : mtrace_call_clear_cpu;
+    entry.global_ts = 0;
+    entry.call.cpu = cpu;
+    mtrace_entry_register(&entry, mtrace_entry_host, sizeof(entry));
+}
+
 static inline void mtrace_label_register(unsigned type, const void *addr, uint64_t bytes, const char *str,
                                          uint64_t call_site) {
     struct mtrace_label_entry entry MTRACE_ALIGNED;
@@ -376,6 +388,10 @@ static inline unsigned long mtrace_hart(void) {
 #define mtavar_read(name) mtrace_name_site(mtrace_avar_entry, mtrace_entry_avar, name, 0)
 #define mtavar_write(name) mtrace_name_site(mtrace_avar_entry, mtrace_entry_avar, name, 1)
 
+/* Call records for hart `cpu` on (mtrec) or off (mtign), as in mtrace's guests. */
+#define mtrec(cpu) mtrace_call_set(1, (cpu))
+#define mtign(cpu) mtrace_call_set(0, (cpu))
+
 /* Operations done, for movement per operation: each call adds n to the run's total. Call
  * it after mtdisable(), so that building the entry is not recorded. */
 static inline void mtops(uint64_t n) { mtrace_appdata_register(mtrace_appdata_opcount, n); }
@@ -401,6 +417,8 @@ static inline void mtops(uint64_t n) { mtrace_appdata_register(mtrace_appdata_op
 #define mtlock(ptr) ((void)0)
 #define mtacquired(ptr) ((void)0)
 #define mtunlock(ptr) ((void)0)
+#define mtrec(cpu) ((void)0)
+#define mtign(cpu) ((void)0)
 static inline void mtops(uint64_t n) { (void)n; }
 #define mtstart(tid, tag, depth) ((void)0)
 #define mtpause(tid, tag) ((void)0)
