@@ -1,5 +1,6 @@
 import CPUModel
 import Coherence
+import MTrace
 import Foundation
 import Testing
 @testable import Experiments
@@ -87,6 +88,31 @@ import Testing
         let outcome = try Runner.run(try F.config("guest = \"\(F.guests)/tests/hello.c\"", cpus: 1), emulator: options)
         #expect(outcome.guest?.succeeded == true)
         #expect(String(decoding: bytes.data, as: UTF8.self).hasPrefix("hello from hart 0\n"))
+    }
+
+    /// The hook a log writer uses: one object, both sinks, one ordered stream.
+    @Test func annotationsAndAccessesReachAnObserverInOrder() throws {
+        final class Stream: AccessSink, AnnotationSink {
+            var accesses: UInt64 = 0
+            var records: [AnnotationRecord] = []
+            var disordered = 0
+            func consume(_ batch: UnsafeBufferPointer<MTrace.Access>) throws { accesses += UInt64(batch.count) }
+            func annotate(_ record: AnnotationRecord) throws {
+                if record.accessCount != accesses { disordered += 1 }
+                records.append(record)
+            }
+        }
+        let stream = Stream()
+        var options = F.options
+        options.annotations = stream
+        options.accessObserver = stream
+        let outcome = try Runner.run(try F.workload("spinlock.c", cflags: "-DITERATIONS=20"), emulator: options)
+        #expect(outcome.guest?.succeeded == true)
+        #expect(stream.accesses == outcome.workloadAccesses)
+        #expect(stream.disordered == 0)
+        #expect(UInt64(stream.records.count) == outcome.guest?.annotations)
+        #expect(stream.records.filter { $0.type == .lock }.count == 4 * 20 * 3)
+        #expect(stream.records.first?.type == .host)
     }
 
     // MARK: Bad programs

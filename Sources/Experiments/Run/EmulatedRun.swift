@@ -9,15 +9,20 @@ public struct EmulatorOptions {
     public var console: ((UInt8) -> Void)?
     /// Builds and caches `workload.guest` programs.
     public var guestCache: GuestCache
-    /// Receives every annotation record (labels, locks, fcalls, …) in access order: where
-    /// an mtrace log writer plugs in. Host and appdata entries are acted on either way.
+    /// Receives every annotation record (labels, locks, fcalls, call records, …): where an
+    /// mtrace log writer plugs in. Host and appdata entries are acted on either way.
     public var annotations: AnnotationSink?
+    /// Receives every recorded access batch too, after the simulator. Each annotation
+    /// record reaches `annotations` after the batches holding the accesses recorded before
+    /// it, so one object that is both sinks sees one stream in mtrace's order.
+    public var accessObserver: AccessSink?
 
     public init(console: ((UInt8) -> Void)? = nil, guestCache: GuestCache = GuestCache(folder: GuestCache.defaultFolder),
-                annotations: AnnotationSink? = nil) {
+                annotations: AnnotationSink? = nil, accessObserver: AccessSink? = nil) {
         self.console = console
         self.guestCache = guestCache
         self.annotations = annotations
+        self.accessObserver = accessObserver
     }
 }
 
@@ -62,7 +67,8 @@ extension Runner {
             throw failure(e.description)
         }
         machine.onConsoleOutput = options.console
-        let result = try machine.run(trace: simulator, annotations: options.annotations)
+        let sink: AccessSink = options.accessObserver.map { TeeSink(simulator, $0) } ?? simulator
+        let result = try machine.run(trace: sink, annotations: options.annotations)
         let guest = GuestSummary(result, machine: machine, limitKey: "machine.max_instructions")
         return RunOutcome(configuration: configuration, result: simulator.result(),
                           workloadAccesses: result.tracedAccesses, guest: guest)
@@ -92,5 +98,19 @@ extension Runner {
                 throw failure("does not compile: \(shown)")
             }
         }
+    }
+}
+
+/// Hands each batch to two sinks, in order.
+private final class TeeSink: AccessSink {
+    let first: AccessSink
+    let second: AccessSink
+    init(_ first: AccessSink, _ second: AccessSink) {
+        self.first = first
+        self.second = second
+    }
+    func consume(_ accesses: UnsafeBufferPointer<Access>) throws {
+        try first.consume(accesses)
+        try second.consume(accesses)
     }
 }
