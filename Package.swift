@@ -31,7 +31,7 @@ let package = Package(
         .testTarget(name: "CPUModelTests", dependencies: ["CPUModel", "MTrace"]),
         .testTarget(name: "CacheModelsTests", dependencies: ["CacheModels", "MTrace"]),
         .testTarget(name: "CoherenceTests", dependencies: ["Coherence", "CacheModels", "MTrace"]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Coherence", "MTrace"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Coherence", "MTrace", "CPUModel"]),
         .testTarget(name: "MTLabCLITests", dependencies: ["mtlab"]),
     ],
     swiftLanguageModes: [.v5]

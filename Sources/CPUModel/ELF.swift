@@ -33,6 +33,12 @@ public struct ELFImage: Sendable {
         public var executable: Bool
     }
 
+    /// Where instructions lie: an executable section (or segment) by address and size.
+    public struct CodeRange: Sendable, Equatable {
+        public var address: UInt64
+        public var size: UInt64
+    }
+
     /// A symbol from `.symtab`.
     public struct Symbol: Sendable, Equatable {
         public var name: String
@@ -47,6 +53,9 @@ public struct ELFImage: Sendable {
     public var segments: [Segment]
     /// Named symbols sorted by address.
     public var symbols: [Symbol]
+    /// The executable (SHF_EXECINSTR) sections that are loaded from the file; without
+    /// section headers, the executable segments. Only code lies there, never data.
+    public var codeRanges: [CodeRange]
 
     /// Reads and parses the file at `path`.
     public init(contentsOf path: String) throws {
@@ -122,10 +131,16 @@ public struct ELFImage: Sendable {
         guard !segments.isEmpty else { throw fail("no loadable (PT_LOAD) segments") }
 
         symbols = []
+        codeRanges = []
         if shoff != 0 && shentsize >= 64 {
             for i in 0..<shnum {
                 let sh = shoff + i * shentsize
-                guard try read(sh + 4, UInt32.self) == 2 else { continue } // SHT_SYMTAB
+                let sectionType = try read(sh + 4, UInt32.self)
+                if sectionType == 1, try read(sh + 8, UInt64.self) & 4 != 0 { // SHT_PROGBITS, SHF_EXECINSTR
+                    let size = try read(sh + 32, UInt64.self)
+                    if size > 0 { codeRanges.append(CodeRange(address: try read(sh + 16, UInt64.self), size: size)) }
+                }
+                guard sectionType == 2 else { continue } // SHT_SYMTAB
                 let symOffset = try read(sh + 24, UInt64.self)
                 let symSize = try read(sh + 32, UInt64.self)
                 let link = UInt64(try read(sh + 40, UInt32.self))
@@ -153,6 +168,22 @@ public struct ELFImage: Sendable {
             }
         }
         symbols.sort { ($0.address, $0.name) < ($1.address, $1.name) }
+        if codeRanges.isEmpty {
+            codeRanges = segments.filter(\.executable).map { CodeRange(address: $0.address, size: UInt64($0.data.count)) }
+        }
+    }
+
+    /// The little-endian halfword the file loads at `address`, or nil when no segment's
+    /// file bytes hold both of its bytes.
+    public func halfword(at address: UInt64) -> UInt16? {
+        for segment in segments where address >= segment.address {
+            let offset = address - segment.address
+            if offset < UInt64(segment.data.count), offset + 2 <= UInt64(segment.data.count) {
+                let o = Int(offset)
+                return UInt16(segment.data[o]) | UInt16(segment.data[o + 1]) << 8
+            }
+        }
+        return nil
     }
 
     /// The address of the first symbol called `name`.

@@ -24,6 +24,8 @@ extension Machine {
         var traps = 0
 
         @inline(__always) func index(_ r: UInt8) -> Int { Int(truncatingIfNeeded: r) }
+        /// ra and t0: the link registers of the calling convention (the RAS hints of the ISA).
+        @inline(__always) func isLink(_ r: UInt8) -> Bool { r == 1 || r == 5 }
         @inline(__always) func offset(_ o: UInt64) -> Int { Int(truncatingIfNeeded: o) }
         @inline(__always) func sext32(_ v: UInt64) -> UInt64 {
             UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: v)))
@@ -54,10 +56,21 @@ extension Machine {
                 pc &+= len
             case .jal:
                 x[index(d.rd)] = pc &+ len
+                if T.calls && isLink(d.rd) {
+                    recordCall(h, pc, target: pc &+ imm, returnAddress: pc &+ len, isReturn: false, executed: n, traps: traps)
+                    if st.pointee.stop { pc = pc &+ imm; break loop }
+                }
                 pc = pc &+ imm
             case .jalr:
                 let target = (x[index(d.rs1)] &+ imm) & ~1
                 x[index(d.rd)] = pc &+ len
+                if T.calls && (isLink(d.rd) || (d.rd == sinkRegister && isLink(d.rs1))) {
+                    // A jalr that links is a call; `jr ra` (or t0), linking nothing, a return.
+                    let isReturn = !isLink(d.rd)
+                    recordCall(h, pc, target: target, returnAddress: isReturn ? target : pc &+ len, isReturn: isReturn,
+                               executed: n, traps: traps)
+                    if st.pointee.stop { pc = target; break loop }
+                }
                 pc = target
             case .beq:
                 pc = x[index(d.rs1)] == x[index(d.rs2)] ? pc &+ imm : pc &+ len
@@ -370,7 +383,7 @@ extension Machine {
                 let (next, trapped) = system(h, d, pc, executed: n, traps: traps)
                 pc = next
                 if trapped { traps &+= 1 }
-                if st.pointee.stop || hs.pointee.waiting { break loop }
+                if st.pointee.stop || hs.pointee.waiting || st.pointee.reschedule { break loop }
             }
         }
         hs.pointee.pc = pc

@@ -27,11 +27,15 @@ public struct MachineConfiguration: Sendable, Equatable {
     public var traceFetches: Bool = false
     /// Accesses collected before each hand-over to the trace sink.
     public var traceBatchSize: Int = defaultBatchSize
+    /// Whether accesses are recorded from the start; the guest's host entries
+    /// (`mtenable`/`mtdisable`) switch recording later.
+    public var recording: RecordingStart = .automatic
 
     /// A configuration; every parameter defaults to the value documented on its property.
     public init(harts: Int = 1, ramSize: Int = 128 << 20, quantum: Int = 100, quantumJitter: Int = 0,
                 seed: UInt64 = 0, maxInstructions: UInt64? = nil, instructionsPerTick: UInt64 = 100,
-                traceFetches: Bool = false, traceBatchSize: Int = defaultBatchSize) {
+                traceFetches: Bool = false, traceBatchSize: Int = defaultBatchSize,
+                recording: RecordingStart = .automatic) {
         self.harts = harts
         self.ramSize = ramSize
         self.quantum = quantum
@@ -41,6 +45,7 @@ public struct MachineConfiguration: Sendable, Equatable {
         self.instructionsPerTick = instructionsPerTick
         self.traceFetches = traceFetches
         self.traceBatchSize = traceBatchSize
+        self.recording = recording
     }
 
     func validate() throws {
@@ -120,6 +125,9 @@ struct MachineState {
     var executed: UInt64 = 0
     /// Added to the derived mtime (the guest may write mtime).
     var mtimeOffset: UInt64 = 0
+    /// The current slice must end after this instruction (recording was switched), so that
+    /// the scheduler continues the hart in the loop that traces, or does not.
+    var reschedule = false
 }
 
 /// Flags per 4 KiB RAM page, checked by every store so that the rare cases leave the fast path.
@@ -166,7 +174,22 @@ public final class Machine {
 
     // Slow-path state (ordinary properties: never touched per instruction).
     var sink: AccessSink?
+    var annotationSink: AnnotationSink?
+    /// The error of the access or annotation sink that ended the run.
     var sinkError: Error?
+    /// The program contains the magic instruction (so, by default, recording starts off).
+    let usesAnnotations: Bool
+    /// Accesses are recorded (handed to the sink); switched by the guest's host entries.
+    var recording: Bool
+    /// Sum of the guest's appdata operation counts.
+    var operations: UInt64 = 0
+    /// Annotation entries the guest registered.
+    var annotationCount: UInt64 = 0
+    /// The trace name of the first entry that enabled recording.
+    var traceName: String?
+    /// Per hart: the guest turned call tracing on (host entry 3), so calls and returns
+    /// become call records while recording.
+    var callTracing: [Bool]
     var tracedAccesses: UInt64 = 0
     var outcome: RunOutcome?
     var console: [UInt8] = []
@@ -185,6 +208,13 @@ public final class Machine {
         ramSize = UInt64(configuration.ramSize)
         pageCount = configuration.ramSize / 4096
         hartCount = configuration.harts
+        usesAnnotations = Machine.containsMagicInstruction(program)
+        callTracing = Array(repeating: false, count: configuration.harts)
+        switch configuration.recording {
+        case .automatic: recording = !usesAnnotations
+        case .enabled: recording = true
+        case .disabled: recording = false
+        }
         slotsPerTick = configuration.instructionsPerTick &* UInt64(configuration.harts)
 
         let ramEnd = Machine.ramBase + ramSize

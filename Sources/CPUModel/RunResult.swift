@@ -104,6 +104,15 @@ public struct RunResult: Equatable, Sendable {
     public var tracedAccesses: UInt64
     /// The final CLINT `mtime`.
     public var mtime: UInt64
+    /// The program contains the mtrace magic instruction (so recording started disabled,
+    /// unless the configuration said otherwise).
+    public var usesAnnotations: Bool = false
+    /// Annotation entries the guest registered.
+    public var annotations: UInt64 = 0
+    /// Sum of the operation counts of the guest's appdata entries (`mtops`).
+    public var operations: UInt64 = 0
+    /// The trace name of the first entry that enabled recording (`mtenable("name")`).
+    public var traceName: String? = nil
 
     /// The guest's exit code: 0 when it passed, its code when it failed, nil when it did
     /// not exit (instruction limit, fault, deadlock).

@@ -19,38 +19,56 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 extension Machine {
     /// Runs the guest until it exits, faults, deadlocks or reaches the instruction limit.
     ///
-    /// Accesses go to `sink` in batches of ``MachineConfiguration/traceBatchSize`` (and a
-    /// final partial batch); with no sink nothing is traced and the untraced loop runs.
-    /// A machine runs once: later calls return the first result (or rethrow the first
-    /// error). Throws only what the sink throws; guest problems are reported in
-    /// ``RunResult/outcome``.
-    public func run(trace sink: AccessSink? = nil) throws -> RunResult {
+    /// Recorded accesses go to `sink` in batches of ``MachineConfiguration/traceBatchSize``
+    /// (and a final partial batch); with no sink nothing is traced and the untraced loop
+    /// runs. Annotation entries the guest registers go to `annotations`, each after the
+    /// accesses recorded before it. A machine runs once: later calls return the first
+    /// result (or rethrow the first error). Throws only what a sink throws; guest problems
+    /// are reported in ``RunResult/outcome``.
+    public func run(trace sink: AccessSink? = nil, annotations: AnnotationSink? = nil) throws -> RunResult {
         if let result { return result }
         if let sinkError { throw sinkError }
         self.sink = sink
-        if sink == nil {
-            schedule(TraceNothing.self)
-        } else if configuration.traceFetches {
-            schedule(TraceDataAndFetch.self)
-        } else {
-            schedule(TraceData.self)
-        }
+        self.annotationSink = annotations
+        schedule()
         flushTrace(count: state.pointee.traceCount)
         self.sink = nil
+        self.annotationSink = nil
         if let sinkError { throw sinkError }
         let result = RunResult(
             outcome: outcome ?? .instructionLimit(configuration.maxInstructions ?? 0),
             instructions: (0..<hartCount).map { harts[$0].retired },
             console: console,
             tracedAccesses: tracedAccesses,
-            mtime: mtime(executed: 0))
+            mtime: mtime(executed: 0),
+            usesAnnotations: usesAnnotations,
+            annotations: annotationCount,
+            operations: operations,
+            traceName: traceName)
         self.result = result
         return result
     }
 
+    /// Runs `budget` instructions of hart `h` in the loop specialised for what is traced
+    /// now: nothing without a sink or while recording is off; calls and returns too when
+    /// the guest turned call tracing on for the hart and annotations have a sink.
+    private func slice(hart h: Int, budget: Int) -> Int {
+        if sink == nil || !recording { return runSlice(TraceNothing.self, hart: h, budget: budget) }
+        let calls = annotationSink != nil && callTracing[h]
+        switch (configuration.traceFetches, calls) {
+        case (false, false): return runSlice(TraceData.self, hart: h, budget: budget)
+        case (true, false): return runSlice(TraceDataAndFetch.self, hart: h, budget: budget)
+        case (false, true): return runSlice(TraceDataAndCalls.self, hart: h, budget: budget)
+        case (true, true): return runSlice(TraceDataFetchAndCalls.self, hart: h, budget: budget)
+        }
+    }
+
     /// Deterministic round-robin: each hart in turn runs a quantum (optionally jittered by
     /// the seeded generator). Idle harts (in `wfi`) let their turn pass as time.
-    private func schedule<T: TracePolicy>(_ policy: T.Type) {
+    ///
+    /// A turn that switches recording continues in the other loop with the rest of its
+    /// quantum, so recording never changes the interleaving.
+    private func schedule() {
         var random = SplitMix64(seed: configuration.seed)
         let quantum = configuration.quantum
         let jitter = configuration.quantumJitter
@@ -83,9 +101,16 @@ extension Machine {
                     hs.pointee.pc = handler
                 }
                 if state.pointee.stop { break }
-                let executed = runSlice(T.self, hart: h, budget: turn)
-                state.pointee.clock &+= UInt64(executed)
-                state.pointee.executed &+= UInt64(executed)
+                var budget = turn
+                while true {
+                    let executed = slice(hart: h, budget: budget)
+                    state.pointee.clock &+= UInt64(executed)
+                    state.pointee.executed &+= UInt64(executed)
+                    budget -= executed
+                    guard state.pointee.reschedule else { break }
+                    state.pointee.reschedule = false
+                    if budget <= 0 || state.pointee.stop || hs.pointee.waiting { break }
+                }
             }
             h = h + 1 == hartCount ? 0 : h + 1
         }

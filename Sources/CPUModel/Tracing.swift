@@ -5,21 +5,38 @@ import MTrace
 protocol TracePolicy {
     static var data: Bool { get }
     static var fetch: Bool { get }
+    /// Record calls and returns (mtrace's call records) of the hart.
+    static var calls: Bool { get }
 }
 
 enum TraceNothing: TracePolicy {
     static var data: Bool { false }
     static var fetch: Bool { false }
+    static var calls: Bool { false }
 }
 
 enum TraceData: TracePolicy {
     static var data: Bool { true }
     static var fetch: Bool { false }
+    static var calls: Bool { false }
 }
 
 enum TraceDataAndFetch: TracePolicy {
     static var data: Bool { true }
     static var fetch: Bool { true }
+    static var calls: Bool { false }
+}
+
+enum TraceDataAndCalls: TracePolicy {
+    static var data: Bool { true }
+    static var fetch: Bool { false }
+    static var calls: Bool { true }
+}
+
+enum TraceDataFetchAndCalls: TracePolicy {
+    static var data: Bool { true }
+    static var fetch: Bool { true }
+    static var calls: Bool { true }
 }
 
 extension Machine {

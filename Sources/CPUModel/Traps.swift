@@ -136,20 +136,12 @@ extension Machine {
             flushDecodeCache()
             return (next, false)
         case .magic:
-            return magicInstruction(h, d, pc, retired: hs.pointee.retired &+ UInt64(executed &- 1 &- traps))
+            return magicInstruction(h, d, pc, retired: hs.pointee.retired &+ UInt64(executed &- 1 &- traps), executed: executed)
         case .fetchFault:
             return (raise(h, pc, .instructionAccessFault, UInt64(bitPattern: d.imm)), true)
         default: // .illegal (and .undecoded, which cannot reach here)
             return illegal()
         }
-    }
-
-    /// The custom-0 mtrace magic instruction (a0…a5 carry the request; `retired` is the
-    /// hart's instruction count for the entry header). Annotations are not implemented
-    /// yet, so it is an illegal instruction, with a fault message that says why.
-    func magicInstruction(_ h: Int, _ d: DecodedOp, _ pc: UInt64, retired: UInt64) -> (UInt64, Bool) {
-        faultDetail = "custom-0 mtrace magic instruction: annotations are not supported yet"
-        return (raise(h, pc, .illegalInstruction, UInt64(UInt32(truncatingIfNeeded: d.imm))), true)
     }
 
     /// After an instruction that may have enabled interrupts: takes one now if ready.

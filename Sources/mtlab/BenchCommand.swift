@@ -2,15 +2,30 @@ import ArgumentParser
 import Experiments
 import Foundation
 
-/// `mtlab bench`: simulator throughput on the synthetic SplitMix64 reference trace.
+/// `mtlab bench`: simulator throughput on the synthetic SplitMix64 reference trace, or
+/// (`--guest`) emulator speed in guest MIPS.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure simulator throughput on the synthetic reference trace.",
+        abstract: "Measure simulator throughput on the synthetic reference trace, or emulator speed (--guest).",
         discussion: """
             Rates are per second of thread CPU time, best of --repeats, each beside a baseline
-            (a bare LRU tag array) measured in the same run: compare ratios across machines.
+            (a bare LRU tag array) measured in the same run: compare ratios across machines. \
+            With --guest: guest MIPS of guests/bench/compute.c (or --program memory) untraced, traced into a counting \
+            sink, and traced into a 4-CPU MESI simulator, with the slowdowns. Measure release builds.
             """)
+
+    @Flag(help: "Measure the emulator (guest MIPS) instead of the simulator.")
+    var guest = false
+
+    @Option(help: ArgumentHelp("The guests folder, for --guest.", valueName: "dir"))
+    var guests: String = "guests"
+
+    @Option(help: ArgumentHelp("The program of guests/bench/ to run, for --guest: compute or memory.", valueName: "name"))
+    var program: String = "compute"
+
+    @Option(help: "Rounds of the guest, for --guest (a round of compute is about half a million instructions).")
+    var rounds: Int = 200
 
     @Option(help: "References per case.")
     var references: Int = 10_000_000
@@ -27,9 +42,20 @@ struct BenchCommand: ParsableCommand {
         guard !cases.isEmpty, cases.allSatisfy({ "abc".contains($0) }) else {
             throw ValidationError("--cases takes letters from a, b, c")
         }
+        guard rounds > 0 else { throw ValidationError("--rounds must be positive") }
     }
 
     func run() throws {
+        if guest {
+            guard FileManager.default.fileExists(atPath: guests + "/bench/\(program).c") else {
+                throw ValidationError("\(guests)/bench/\(program).c not found: run from the repository, or give --guests DIR")
+            }
+            let results = try EmulatorBenchmark(guestsDirectory: guests, program: program, rounds: rounds,
+                                                repeats: repeats).run()
+            print("emulator: \(guests)/bench/\(program).c, ROUNDS=\(rounds), 4 harts, best of \(repeats)")
+            print(EmulatorBenchmark.render(results), terminator: "")
+            return
+        }
         let scratch = FileManager.default.temporaryDirectory
             .appendingPathComponent("mtlab-bench-\(ProcessInfo.processInfo.processIdentifier)")
         defer { try? FileManager.default.removeItem(at: scratch) }

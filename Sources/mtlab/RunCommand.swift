@@ -9,8 +9,12 @@ struct RunCommand: ParsableCommand {
         abstract: "Simulate the workload a TOML config describes and report counters, hot lines and statistics.",
         discussion: """
             Prints a text report to stdout unless --json writes to stdout. Output files are \
-            written only after a successful run, each complete or not at all. Any config key \
-            can be overridden: --set cache.ways=4 --set coherence.protocol=msi.
+            written only after the run, each complete or not at all. Any config key can be \
+            overridden: --set cache.ways=4 --set coherence.protocol=msi. An emulated guest's \
+            console output goes to stdout as it is produced (stderr when --json writes to \
+            stdout), or to --console FILE. A guest that does not exit with code 0 is reported \
+            (its counters marked partial) and makes mtlab exit with status 2; other errors \
+            exit with status 1.
             """)
 
     @Argument(help: "The run's TOML config file.")
@@ -30,6 +34,12 @@ struct RunCommand: ParsableCommand {
 
     @Flag(help: "Check the single-writer/multiple-reader invariant after every line access (slow).")
     var check = false
+
+    @Option(help: ArgumentHelp("Write an emulated guest's console output to this file.", valueName: "file"))
+    var console: String?
+
+    /// The exit status of a run whose guest failed (the report was still written).
+    static let guestFailed = ExitCode(2)
 
     func run() throws {
         do {
@@ -53,10 +63,20 @@ struct RunCommand: ParsableCommand {
         if let json, json != "-" { try OutputFiles.checkFile(json) }
         if let csv { try OutputFiles.checkFolder(csv, allowing: CSVReport.fileNames) }
 
+        if console != nil, configuration.emulated == nil {
+            throw ValidationError("--console applies only to emulated workloads (workload.elf or workload.guest)")
+        }
+        let output = try console.map { try ConsoleOutput(path: $0) }
+            ?? ConsoleOutput(descriptor: json == "-" ? 2 : 1)
+        var kept = false
+        defer { try? output.finish(keep: kept) }
+
         let clock = ContinuousClock()
         let start = clock.now
-        let outcome = try Runner.run(configuration, checkInvariants: check)
+        let outcome = try Runner.run(configuration, checkInvariants: check,
+                                     emulator: EmulatorOptions(console: output.append))
         let elapsed = clock.now - start
+        output.flush()
 
         var files = OutputFiles()
         var jsonText: String?
@@ -66,6 +86,8 @@ struct RunCommand: ParsableCommand {
         }
         if let csv { files.add(folder: csv, files: CSVReport.render(outcome)) }
         try files.commit()
+        kept = true
+        try output.finish(keep: true)
 
         if let jsonText {
             FileHandle.standardOutput.write(Data(jsonText.utf8))
@@ -74,7 +96,20 @@ struct RunCommand: ParsableCommand {
         }
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let rate = seconds > 0 ? Double(outcome.result.totals.accesses) / seconds / 1e6 : 0
-        FileHandle.standardError.write(Data(String(format: "mtlab: %llu line accesses in %.3f s (%.1f M/s)\n",
-                                                   outcome.result.totals.accesses, seconds, rate).utf8))
+        var summary = String(format: "mtlab: %llu line accesses in %.3f s (%.1f M/s)",
+                             outcome.result.totals.accesses, seconds, rate)
+        if let guest = outcome.guest {
+            let mips = seconds > 0 ? Double(guest.totalInstructions) / seconds / 1e6 : 0
+            summary += String(format: ", %llu guest instructions (%.1f MIPS)", guest.totalInstructions, mips)
+        }
+        FileHandle.standardError.write(Data((summary + "\n").utf8))
+
+        if let guest = outcome.guest, !guest.succeeded {
+            let what = guest.ending.rawValue.replacingOccurrences(of: "_", with: " ")
+            let message = "\(configuration.file): guest \(what): \(guest.message)"
+                .split(whereSeparator: \.isNewline).joined(separator: " ")
+            FileHandle.standardError.write(Data("mtlab: error: \(message)\n".utf8))
+            throw RunCommand.guestFailed
+        }
     }
 }

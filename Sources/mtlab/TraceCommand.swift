@@ -9,14 +9,17 @@ struct TraceCommand: ParsableCommand {
         commandName: "trace",
         abstract: "Record the workload a TOML config describes as an mtrace log.",
         discussion: """
-            The log starts with one machine record per CPU (system.cpus) and a host record \
-            enabling recording, named after the workload; then come the accesses, each with \
-            mtrace's traffic flag (the access moved a 64-byte line, by mtrace's owner bits, with \
-            no limit on CPUs) and the lock flag of atomics; a host record disabling recording \
-            ends it. --mode all keeps every access; --mode movement keeps, as mtrace did, only \
-            those that move a line and those of locked instructions. For a trace workload this \
-            converts its format. The log is gzip-compressed when FILE ends in .gz, and appears \
-            only when complete.
+            The log starts with one machine record per CPU (system.cpus); then come the \
+            accesses, each with mtrace's traffic flag (the access moved a 64-byte line, by \
+            mtrace's owner bits, with no limit on CPUs) and the lock flag of atomics. A trace \
+            workload is wrapped in host records enabling and disabling recording, named after \
+            the trace: for it this converts the format. An emulated guest's own annotation \
+            records (labels, locks, host records, calls, …) go in among its accesses, in the \
+            order it made them, and its console output goes to standard error. --mode all \
+            keeps every access; --mode movement keeps, as mtrace did, only those that move a \
+            line and those of locked instructions. The log is gzip-compressed when FILE ends \
+            in .gz, and appears only when complete. A guest that does not exit with code 0 \
+            still leaves its log, and makes mtlab exit with status 2.
             """)
 
     @Argument(help: "The run's TOML config file.")
@@ -32,11 +35,36 @@ struct TraceCommand: ParsableCommand {
     var overrides: [String] = []
 
     func run() throws {
+        var guestFailed = false
         try reportingErrors {
             let configuration = try RunConfiguration.load(path: config, overrides: overrides)
-            let summary = try recordLog(configuration, to: output, mode: mode)
-            FileHandle.standardError.write(Data(("mtlab: \(output): \(summary.cpus) CPUs, \(summary.accessesRecorded) of "
-                + "\(summary.accessesSeen) accesses recorded (\(mode.rawValue))\n").utf8))
+            var console = ConsoleToStandardError()
+            let (summary, outcome) = try recordLog(configuration, to: output, mode: mode,
+                                                   emulator: EmulatorOptions(console: { console.append($0) }))
+            console.flush()
+            var line = "mtlab: \(output): \(summary.cpus) CPUs, \(summary.accessesRecorded) of \(summary.accessesSeen) "
+                + "accesses recorded (\(mode.rawValue))"
+            if outcome?.guest != nil { line += ", \(summary.annotations) annotation records" }
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+            if let guest = outcome?.guest, !guest.succeeded {
+                FileHandle.standardError.write(Data("mtlab: \(configuration.file): guest \(guest.ending.rawValue): \(guest.message)\n".utf8))
+                guestFailed = true
+            }
         }
+        if guestFailed { throw ExitCode(2) }
+    }
+}
+
+/// A guest's console output, line by line on standard error.
+private struct ConsoleToStandardError {
+    private var line: [UInt8] = []
+    mutating func append(_ byte: UInt8) {
+        line.append(byte)
+        if byte == 0x0A || line.count >= 4096 { flush() }
+    }
+    mutating func flush() {
+        guard !line.isEmpty else { return }
+        FileHandle.standardError.write(Data(line))
+        line.removeAll(keepingCapacity: true)
     }
 }

@@ -69,7 +69,8 @@ private func simulate(_ path: String, cpus: Int, coherence: CoherenceProtocol) t
                     protocol = "moesi"
                     """, file: folder + "/run.toml")
             }
-            let recorded = try recordLog(try config("w.trace"), to: folder + "/w.mtrace", mode: .all)
+            let (recorded, outcome) = try recordLog(try config("w.trace"), to: folder + "/w.mtrace", mode: .all)
+            #expect(outcome == nil)
             #expect(recorded == LogRecordingSummary(accessesSeen: 5000, accessesRecorded: 5000, cpus: 3))
             _ = try convertTrace(from: folder + "/w.mtrace", format: .mtrace, to: folder + "/w.mtrace.gz", format: .mtrace)
             _ = try convertTrace(from: folder + "/w.mtrace.gz", format: .mtrace, to: folder + "/back.trace", format: .text)

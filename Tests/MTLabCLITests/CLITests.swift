@@ -3,7 +3,7 @@ import Testing
 
 /// The built `mtlab` executable: next to the test bundle (Linux: the bundle URL is the
 /// products folder; macOS: its parent), or in the package's `.build/debug`.
-private let mtlab: URL? = {
+let mtlab: URL? = {
     let bundle = Bundle.main.bundleURL
     let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
@@ -22,7 +22,7 @@ private let mtlab: URL? = {
 }()
 
 /// A scratch folder holding configs and traces; mtlab runs with it as the working directory.
-private final class Lab {
+final class Lab {
     let folder: URL
     /// Where a run's stdout and stderr go: outside `folder`, so that checks of what a run
     /// left behind see only mtlab's own files.
@@ -61,7 +61,8 @@ private final class Lab {
         var stderr: String
     }
 
-    func run(_ arguments: [String]) throws -> Result {
+    /// Runs mtlab in the lab; `environment` adds to (or replaces) the inherited variables.
+    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
         let executable = try #require(mtlab, "the mtlab executable was not found next to the tests; build with `swift build --build-tests`")
         let id = UUID().uuidString
         let out = captures.appendingPathComponent("\(id).out"), err = captures.appendingPathComponent("\(id).err")
@@ -71,6 +72,9 @@ private final class Lab {
         process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = folder
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
         try process.run()
@@ -221,7 +225,7 @@ private func gzip(_ data: Data) -> Data {
         BadInput(name: "TOML syntax error", config: "[system\ncpus = 2\n", expected: ["run.toml:1:"]),
         BadInput(name: "unknown override", arguments: ["--set", "cache.wayz=4"], expected: ["--set cache.wayz=4", "cache.wayz"]),
         BadInput(name: "bad override value", arguments: ["--set", "system.cpus=65"], expected: ["system.cpus", "1…64", "65"]),
-        BadInput(name: "not built yet", arguments: ["--set", "workload.elf=a.elf"], expected: ["workload.elf", "not built yet"]),
+        BadInput(name: "not built yet", arguments: ["--set", "workload.generator=x"], expected: ["workload.generator", "not built yet"]),
         BadInput(name: "missing config", arguments: ["--set", "cache.ways=4"], expected: []),
     ]
 

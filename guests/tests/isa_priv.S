@@ -104,9 +104,9 @@ TEST_BEGIN
     CHECK(23, s4, 2)
     CHECK(24, s5, 0)
     li s4, 0
-    .word 0x0000000b            /* custom-0 */
+    .word 0x0000100b            /* custom-0, but not the mtrace magic instruction */
     CHECK(25, s4, 2)
-    CHECK(26, s5, 0x0000000b)
+    CHECK(26, s5, 0x0000100b)
 
     /* Let U-mode reach all memory where PMP exists (QEMU); here pmpaddr0 is not
      * implemented, so the first write traps straight to 1f. */

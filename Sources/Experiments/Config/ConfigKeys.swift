@@ -8,18 +8,25 @@ import Coherence
 ///
 /// | key | type | default | range | meaning |
 /// |---|---|---|---|---|
-/// | `system.cpus` | integer | 1 | 1…64 | CPUs, each with one private cache |
-/// | `system.seed` | integer | 1 | 0…2^63−1 | seeds the `random` replacement policy (each CPU's cache draws its own stream) |
-/// | `workload.trace` | string | required | a path, relative to the config file's folder | the trace to simulate (`.trace`, `.din`, `.mtrace`, each optionally `.gz`) |
+/// | `system.cpus` | integer | 1 | 1…64 | CPUs, each with one private cache; for an emulated workload, also its harts |
+/// | `system.seed` | integer | 1 | 0…2^63−1 | seeds the `random` replacement policy (each CPU's cache draws its own stream) and the emulator's `machine.jitter` |
+/// | `workload.trace` | string | one of `trace`, `elf`, `guest` | a path, relative to the config file's folder | the trace to simulate (`.trace`, `.din`, `.mtrace`, each optionally `.gz`) |
 /// | `workload.format` | string | from the extension | `text`, `din`, `mtrace` | the trace's format; required when the extension does not say it |
+/// | `workload.elf` | string | one of `trace`, `elf`, `guest` | a path, relative to the config file's folder | a RISC-V RV64 ELF executable for QEMU `virt` (`-bios none`), run by the emulator with one hart per CPU |
+/// | `workload.guest` | string | one of `trace`, `elf`, `guest` | a C or assembly file in a guests folder (one holding `link.ld` and `runtime/`), relative to the config file's folder | a guest program, built with clang and the guest runtime when its sources change (cached in `~/.cache/mtlab/guests`) and run by the emulator |
+/// | `workload.cflags` | string | empty | compiler flags separated by blanks | extra flags for building `workload.guest`, such as `-DPADDED`; `-DMTLAB_CPUS=` with `system.cpus` is always given |
 /// | `cache.line_size` | integer | 64 | a power of two, 1…4096 | bytes per cache line |
 /// | `cache.sets` | integer | give `sets` or `size` | a power of two ≥ 1, sets × ways ≤ 2^30 | sets per cache; 1 is fully associative |
 /// | `cache.size` | integer | give `sets` or `size` | bytes: a multiple of ways × line_size giving a power-of-two set count | capacity per cache |
 /// | `cache.ways` | integer | 8 | 1…1024; for `plru` a power of two ≤ 64 | lines per set |
 /// | `cache.replacement` | string | `lru` | `lru`, `fifo`, `random`, `plru` | which way of a full set is evicted |
 /// | `coherence.protocol` | string | `mesi` | `none`, `msi`, `mesi`, `moesi` | the protocol joining the caches; `none` is share-nothing |
-/// | `workload.elf` | — | — | not built yet in this version | reserved: a guest ELF run by the emulator |
-/// | `workload.guest` | — | — | not built yet in this version | reserved: a guest program from `guests/` |
+/// | `machine.ram` | integer | 134217728 (128 MiB) | bytes: a multiple of 4096, 4 KiB…64 GiB | emulated RAM at 0x8000_0000 (emulated workloads only, as are all `machine` keys) |
+/// | `machine.quantum` | integer | 100 | 1…2^30 | instructions a hart runs per turn of the deterministic round-robin scheduler |
+/// | `machine.jitter` | integer | 0 | 0…2^30−1 | each turn runs `quantum` ± `jitter` instructions (at least 1), drawn from `system.seed`: other seeds, other interleavings |
+/// | `machine.max_instructions` | integer | 10000000000 (10^10) | 1…2^62 | instructions of all harts together; a guest still running then is stopped, and the run fails |
+/// | `machine.instructions_per_tick` | integer | 100 | 1…2^32 | instructions per hart per tick of the CLINT `mtime`, so that timers are deterministic |
+/// | `machine.trace_fetches` | boolean | false | `true`, `false` | also trace instruction fetches (the data caches skip them; they count in the guest's recorded accesses) |
 /// | `workload.generator` | — | — | not built yet in this version | reserved: a synthetic trace generator |
 ///
 /// Unknown keys are errors; every key can be overridden with `--set key=value`.
@@ -31,6 +38,8 @@ public struct ConfigKey: Sendable {
         case integer(ClosedRange<Int>?)
         /// One of these strings.
         case choice([String])
+        /// `true` or `false`.
+        case boolean
         /// Any string.
         case string
         /// Reserved for a later version; naming the key is an error.
@@ -46,8 +55,9 @@ public struct ConfigKey: Sendable {
     public let rangeText: String
     public let meaning: String
     /// The key's value in a loaded config (nil for reserved keys): drives the resolved
-    /// config of every report, so no key can be left out of them.
-    let resolve: (@Sendable (RunConfiguration) -> ConfigValue)?
+    /// config of every report, so no key can be left out of them. It returns nil when the
+    /// key does not apply to the config (`machine.*` for a trace, `workload.trace` for a guest).
+    let resolve: (@Sendable (RunConfiguration) -> ConfigValue?)?
 
     /// The table part of the name (`cache` of `cache.ways`).
     public var table: String { String(name[..<name.firstIndex(of: ".")!]) }
@@ -62,19 +72,38 @@ public struct ConfigKey: Sendable {
     /// Every key, in documentation (and report) order.
     public static let all: [ConfigKey] = [
         ConfigKey(name: "system.cpus", type: .integer(1...CPUSet.capacity), defaultText: "1", rangeText: "1…64",
-                  meaning: "CPUs, each with one private cache") { .integer($0.cpus) },
+                  meaning: "CPUs, each with one private cache; for an emulated workload, also its harts") { .integer($0.cpus) },
         ConfigKey(name: "system.seed", type: .integer(0...Int.max), defaultText: "1", rangeText: "0…2^63−1",
-                  meaning: "seeds the `random` replacement policy (each CPU's cache draws its own stream)") {
+                  meaning: "seeds the `random` replacement policy (each CPU's cache draws its own stream) and the emulator's `machine.jitter`") {
             .integer(Int($0.seed))
         },
-        ConfigKey(name: "workload.trace", type: .string, defaultText: "required",
+        ConfigKey(name: "workload.trace", type: .string, defaultText: "one of `trace`, `elf`, `guest`",
                   rangeText: "a path, relative to the config file's folder",
                   meaning: "the trace to simulate (`.trace`, `.din`, `.mtrace`, each optionally `.gz`)") {
-            switch $0.workload { case let .trace(t): return .string(t.path) }
+            guard case let .trace(t) = $0.workload else { return nil }
+            return .string(t.path)
         },
         ConfigKey(name: "workload.format", type: .choice(traceFormatNames), defaultText: "from the extension",
                   rangeText: "`text`, `din`, `mtrace`", meaning: "the trace's format; required when the extension does not say it") {
-            switch $0.workload { case let .trace(t): return .string(t.format.rawValue) }
+            guard case let .trace(t) = $0.workload else { return nil }
+            return .string(t.format.rawValue)
+        },
+        ConfigKey(name: "workload.elf", type: .string, defaultText: "one of `trace`, `elf`, `guest`",
+                  rangeText: "a path, relative to the config file's folder",
+                  meaning: "a RISC-V RV64 ELF executable for QEMU `virt` (`-bios none`), run by the emulator with one hart per CPU") {
+            guard case let .emulated(e) = $0.workload, case let .elf(path, _) = e.program else { return nil }
+            return .string(path)
+        },
+        ConfigKey(name: "workload.guest", type: .string, defaultText: "one of `trace`, `elf`, `guest`",
+                  rangeText: "a C or assembly file in a guests folder (one holding `link.ld` and `runtime/`), relative to the config file's folder",
+                  meaning: "a guest program, built with clang and the guest runtime when its sources change (cached in `~/.cache/mtlab/guests`) and run by the emulator") {
+            guard case let .emulated(e) = $0.workload, case let .guest(path, _, _) = e.program else { return nil }
+            return .string(path)
+        },
+        ConfigKey(name: "workload.cflags", type: .string, defaultText: "empty", rangeText: "compiler flags separated by blanks",
+                  meaning: "extra flags for building `workload.guest`, such as `-DPADDED`; `-DMTLAB_CPUS=` with `system.cpus` is always given") {
+            guard case let .emulated(e) = $0.workload, case let .guest(_, _, cflags) = e.program else { return nil }
+            return .string(cflags)
         },
         ConfigKey(name: "cache.line_size", type: .integer(nil), defaultText: "64", rangeText: "a power of two, 1…4096",
                   meaning: "bytes per cache line") { .integer($0.geometry.lineSize) },
@@ -92,8 +121,31 @@ public struct ConfigKey: Sendable {
         ConfigKey(name: "coherence.protocol", type: .choice(CoherenceProtocol.allCases.map(\.rawValue)),
                   defaultText: "`mesi`", rangeText: "`none`, `msi`, `mesi`, `moesi`",
                   meaning: "the protocol joining the caches; `none` is share-nothing") { .string($0.coherence.rawValue) },
-        ConfigKey(reserved: "workload.elf", meaning: "reserved: a guest ELF run by the emulator"),
-        ConfigKey(reserved: "workload.guest", meaning: "reserved: a guest program from `guests/`"),
+        ConfigKey(name: "machine.ram", type: .integer(EmulatedWorkload.ramRange), defaultText: "134217728 (128 MiB)",
+                  rangeText: "bytes: a multiple of 4096, 4 KiB…64 GiB",
+                  meaning: "emulated RAM at 0x8000_0000 (emulated workloads only, as are all `machine` keys)") {
+            $0.emulated.map { .integer($0.ramSize) }
+        },
+        ConfigKey(name: "machine.quantum", type: .integer(1...(1 << 30)), defaultText: "100", rangeText: "1…2^30",
+                  meaning: "instructions a hart runs per turn of the deterministic round-robin scheduler") {
+            $0.emulated.map { .integer($0.quantum) }
+        },
+        ConfigKey(name: "machine.jitter", type: .integer(0...(1 << 30) - 1), defaultText: "0", rangeText: "0…2^30−1",
+                  meaning: "each turn runs `quantum` ± `jitter` instructions (at least 1), drawn from `system.seed`: other seeds, other interleavings") {
+            $0.emulated.map { .integer($0.jitter) }
+        },
+        ConfigKey(name: "machine.max_instructions", type: .integer(1...(1 << 62)), defaultText: "10000000000 (10^10)",
+                  rangeText: "1…2^62", meaning: "instructions of all harts together; a guest still running then is stopped, and the run fails") {
+            $0.emulated.map { .integer(Int($0.maxInstructions)) }
+        },
+        ConfigKey(name: "machine.instructions_per_tick", type: .integer(1...(1 << 32)), defaultText: "100", rangeText: "1…2^32",
+                  meaning: "instructions per hart per tick of the CLINT `mtime`, so that timers are deterministic") {
+            $0.emulated.map { .integer(Int($0.instructionsPerTick)) }
+        },
+        ConfigKey(name: "machine.trace_fetches", type: .boolean, defaultText: "false", rangeText: "`true`, `false`",
+                  meaning: "also trace instruction fetches (the data caches skip them; they count in the guest's recorded accesses)") {
+            $0.emulated.map { .boolean($0.traceFetches) }
+        },
         ConfigKey(reserved: "workload.generator", meaning: "reserved: a synthetic trace generator"),
     ]
 
@@ -123,6 +175,7 @@ public struct ConfigKey: Sendable {
             switch key.type {
             case .integer: type = "integer"
             case .choice, .string: type = "string"
+            case .boolean: type = "boolean"
             case .notBuiltYet: type = "—"
             }
             lines.append("| `\(key.name)` | \(type) | \(key.defaultText) | \(key.rangeText) | \(key.meaning) |")
@@ -131,7 +184,7 @@ public struct ConfigKey: Sendable {
     }
 
     init(name: String, type: ValueType, defaultText: String, rangeText: String, meaning: String,
-         resolve: @escaping @Sendable (RunConfiguration) -> ConfigValue) {
+         resolve: @escaping @Sendable (RunConfiguration) -> ConfigValue?) {
         self.name = name
         self.type = type
         self.defaultText = defaultText

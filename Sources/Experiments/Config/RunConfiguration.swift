@@ -20,10 +20,11 @@ public struct TraceWorkload: Equatable {
     }
 }
 
-/// Where a run's accesses come from. Only traces exist today; the emulator and generator
-/// issues add cases here (and un-reserve `workload.elf`, `workload.guest`, `workload.generator`).
+/// Where a run's accesses come from: a recorded trace, or a program the emulator runs.
+/// (The generator issue adds a case here and un-reserves `workload.generator`.)
 public enum Workload: Equatable {
     case trace(TraceWorkload)
+    case emulated(EmulatedWorkload)
 }
 
 /// A validated run config: everything `mtlab run` needs, with every default filled in.
@@ -49,16 +50,23 @@ public struct RunConfiguration: Equatable {
         self.file = file
     }
 
+    /// The emulated workload, if this config runs one.
+    public var emulated: EmulatedWorkload? {
+        if case let .emulated(e) = workload { return e }
+        return nil
+    }
+
     /// What the simulator needs of this config.
     public func simulatorConfiguration(checkInvariants: Bool = false) -> SimulatorConfiguration {
         SimulatorConfiguration(cpus: cpus, geometry: geometry, replacement: replacement,
                                coherence: coherence, seed: seed, checkInvariants: checkInvariants)
     }
 
-    /// Every built key with its resolved value, in ``ConfigKey/all`` order (both `cache.sets`
-    /// and `cache.size`, whichever was given).
+    /// Every built key that applies to this config with its resolved value, in
+    /// ``ConfigKey/all`` order (both `cache.sets` and `cache.size`, whichever was given;
+    /// the `machine` keys only for emulated workloads).
     public var resolvedValues: [(key: String, value: ConfigValue)] {
-        ConfigKey.all.compactMap { key in key.resolve.map { (key.name, $0(self)) } }
+        ConfigKey.all.compactMap { key in key.resolve.flatMap { resolve in resolve(self).map { (key.name, $0) } } }
     }
 
     /// Reads and validates the TOML config at `path`, applying `--set key=value` overrides
@@ -139,7 +147,7 @@ private struct ConfigLoader {
         guard let key = ConfigKey.named(name) else { throw unknownKey(name, place: place) }
         guard key.isBuilt else {
             throw ConfigError(.notBuiltYet, place: place, key: name,
-                              message: "\(name) is not built yet in this version (\(key.meaning)); the workload must be workload.trace")
+                              message: "\(name) is not built yet in this version (\(key.meaning)); the workload must be workload.trace, workload.elf or workload.guest")
         }
     }
 
@@ -181,6 +189,15 @@ private struct ConfigLoader {
                               message: "\(name) must be a string, got \(entry.value.typedDescription)")
         }
         return s
+    }
+
+    func boolean(_ name: String) throws -> Bool? {
+        guard let entry = entries[name] else { return nil }
+        guard case let .boolean(b) = entry.value else {
+            throw ConfigError(.wrongType, place: entry.place, key: name,
+                              message: "\(name) must be true or false, got \(entry.value.typedDescription)")
+        }
+        return b
     }
 
     func choice(_ name: String) throws -> String? {
@@ -239,15 +256,41 @@ private struct ConfigLoader {
         return geometry
     }
 
+    /// Exactly one of `workload.trace`, `workload.elf`, `workload.guest`; the keys that go
+    /// with it; no key that belongs to another kind of workload.
     func validateWorkload() throws -> Workload {
-        guard let path = try string("workload.trace") else {
+        let sources = ["workload.trace", "workload.elf", "workload.guest"].filter { entries[$0] != nil }
+        guard let source = sources.first else {
             throw ConfigError(.missing, place: file, key: "workload.trace",
-                              message: "workload.trace is required: the trace file to simulate, relative to the config file's folder")
+                              message: "the workload is missing: give workload.trace (a trace file), workload.elf (a RISC-V executable) or workload.guest (a guest program's source), relative to the config file's folder")
         }
-        guard !path.isEmpty else {
-            throw ConfigError(.outOfRange, place: place(of: "workload.trace"), key: "workload.trace",
-                              message: "workload.trace must be a path, got \"\"")
+        guard sources.count == 1 else {
+            // Blame the one a --set added, when one did: that is where the user looks.
+            let culprit = sources.first { place(of: $0) != file } ?? sources[1]
+            throw ConfigError(.conflict, place: place(of: culprit), key: culprit,
+                              message: "\(sources.joined(separator: " and ")) are both given; give exactly one workload")
         }
+        let emulatedOnly = ConfigKey.all.filter { $0.table == "machine" }.map(\.name) + ["workload.cflags"]
+        if source == "workload.trace" {
+            if let stray = emulatedOnly.first(where: { entries[$0] != nil }) {
+                throw ConfigError(.conflict, place: place(of: stray), key: stray,
+                                  message: "\(stray) applies only to emulated workloads (workload.elf or workload.guest), not to workload.trace")
+            }
+            return .trace(try validateTrace())
+        }
+        if entries["workload.format"] != nil {
+            throw ConfigError(.conflict, place: place(of: "workload.format"), key: "workload.format",
+                              message: "workload.format applies only to workload.trace, not to \(source)")
+        }
+        if source == "workload.elf", entries["workload.cflags"] != nil {
+            throw ConfigError(.conflict, place: place(of: "workload.cflags"), key: "workload.cflags",
+                              message: "workload.cflags applies only to workload.guest (workload.elf is already built)")
+        }
+        return .emulated(try validateEmulated(source))
+    }
+
+    func validateTrace() throws -> TraceWorkload {
+        let path = try nonEmptyPath("workload.trace")
         let format: TraceFormat
         if let name = try choice("workload.format") {
             format = TraceFormat(rawValue: name)!
@@ -257,7 +300,36 @@ private struct ConfigLoader {
             throw ConfigError(.missing, place: place(of: "workload.trace"), key: "workload.format",
                               message: "workload.format is required: the extension of \(quoted(path)) does not say the format (.trace is text, .din is din, .mtrace is mtrace, each optionally .gz)")
         }
-        return .trace(TraceWorkload(path: path, resolvedPath: resolve(path), format: format))
+        return TraceWorkload(path: path, resolvedPath: resolve(path), format: format)
+    }
+
+    func validateEmulated(_ source: String) throws -> EmulatedWorkload {
+        let path = try nonEmptyPath(source)
+        let program: EmulatedWorkload.Program = source == "workload.elf"
+            ? .elf(path: path, resolvedPath: resolve(path))
+            : .guest(path: path, resolvedPath: resolve(path), cflags: try string("workload.cflags") ?? "")
+        var workload = EmulatedWorkload(program: program)
+        if let ram = try integer("machine.ram") {
+            guard ram % 4096 == 0 else {
+                throw ConfigError(.outOfRange, place: place(of: "machine.ram"), key: "machine.ram",
+                                  message: "machine.ram must be a multiple of 4096 bytes, got \(ram)")
+            }
+            workload.ramSize = ram
+        }
+        if let quantum = try integer("machine.quantum") { workload.quantum = quantum }
+        if let jitter = try integer("machine.jitter") { workload.jitter = jitter }
+        if let limit = try integer("machine.max_instructions") { workload.maxInstructions = UInt64(limit) }
+        if let tick = try integer("machine.instructions_per_tick") { workload.instructionsPerTick = UInt64(tick) }
+        if let fetches = try boolean("machine.trace_fetches") { workload.traceFetches = fetches }
+        return workload
+    }
+
+    func nonEmptyPath(_ key: String) throws -> String {
+        guard let path = try string(key) else { preconditionFailure("\(key) is checked to be present") }
+        guard !path.isEmpty else {
+            throw ConfigError(.outOfRange, place: place(of: key), key: key, message: "\(key) must be a path, got \"\"")
+        }
+        return path
     }
 
     /// `path` relative to the config file's folder, spelled so the user can open it from

@@ -5,18 +5,38 @@ import Coherence
 /// CPU sets are written as `0;2;5` (empty when no CPU), so that no field needs quoting.
 public enum CSVReport {
     /// The files `render` produces, the only names `--csv` accepts in an existing folder.
-    public static let fileNames = ["cpus.csv", "lines.csv", "line_offsets.csv", "statistics.csv"]
+    /// `guest.csv` is written for emulated workloads only.
+    public static let fileNames = ["cpus.csv", "lines.csv", "line_offsets.csv", "statistics.csv", "guest.csv"]
 
     /// Each file's name and contents, in ``fileNames`` order.
     public static func render(_ outcome: RunOutcome) -> [(name: String, contents: String)] {
         let result = outcome.result
         let byAddress = result.linesByAddress()
-        return [
+        var files = [
             ("cpus.csv", cpus(result)),
             ("lines.csv", lines(result, byAddress)),
             ("line_offsets.csv", offsets(result, byAddress)),
             ("statistics.csv", statistics(outcome.statistics)),
         ]
+        if let g = outcome.guest { files.append(("guest.csv", guest(g))) }
+        return files
+    }
+
+    /// Long form, one row per quantity; `instructions` has one row per hart.
+    static func guest(_ g: GuestSummary) -> String {
+        var rows: [[String]] = [
+            ["ended", "", g.ending.rawValue],
+            ["exit_code", "", g.exitCode.map(String.init) ?? ""],
+            ["partial", "", g.isPartial ? "true" : "false"],
+        ]
+        rows += g.instructions.enumerated().map { ["instructions", String($0), String($1)] }
+        rows += [
+            ["recorded_accesses", "", String(g.recordedAccesses)],
+            ["uses_annotations", "", g.usesAnnotations ? "true" : "false"],
+            ["annotations", "", String(g.annotations)],
+            ["operations", "", String(g.operations)],
+        ]
+        return csv(["quantity", "hart", "value"], rows)
     }
 
     static func csv(_ header: [String], _ rows: [[String]]) -> String {

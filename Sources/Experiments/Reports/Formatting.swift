@@ -103,3 +103,11 @@ struct TextTable {
         }
     }
 }
+
+/// Bytes as a power-of-two size when exact ("128 MiB", "4 KiB"), else a byte count.
+func byteSize(_ bytes: Int) -> String {
+    for (unit, shift) in [("GiB", 30), ("MiB", 20), ("KiB", 10)] where bytes >= 1 << shift && bytes % (1 << shift) == 0 {
+        return "\(bytes >> shift) \(unit)"
+    }
+    return "\(bytes) B"
+}

@@ -1,7 +1,8 @@
 import Coherence
 
-/// The machine-readable report of a run: one JSON object with `config`, `totals`, `cpus`,
-/// `lines` (the hottest, by movement) and `statistics`. Counters use their spec names.
+/// The machine-readable report of a run: one JSON object with `config`, `guest` (emulated
+/// workloads only), `totals`, `cpus`, `lines` (the hottest, by movement) and `statistics`.
+/// Counters use their spec names.
 public enum JSONReport {
     /// The report as text; `top` is how many of the hottest lines `lines` holds.
     public static func render(_ outcome: RunOutcome, top: Int) -> String {
@@ -11,8 +12,9 @@ public enum JSONReport {
     /// The report as a value, for callers that embed it.
     public static func value(_ outcome: RunOutcome, top: Int) -> JSONValue {
         let result = outcome.result
-        return .object([
-            ("config", config(outcome.configuration)),
+        var members: [(String, JSONValue)] = [("config", config(outcome.configuration))]
+        if let g = outcome.guest { members.append(("guest", guest(g, result.totals))) }
+        return .object(members + [
             ("totals", counters(result.totals)),
             ("cpus", .array(result.cpus.enumerated().map { cpu, c in
                 guard case let .object(members) = counters(c) else { return .null }
@@ -43,6 +45,37 @@ public enum JSONReport {
             }
         }
         return .object(tables.map { ($0.0, .object($0.1)) })
+    }
+
+    /// How the guest ran. `partial` is true when the counters cover only part of its work;
+    /// `per_operation` is null unless the guest counted operations (`mtops`).
+    static func guest(_ g: GuestSummary, _ totals: CoherenceCounters) -> JSONValue {
+        let perOperation: JSONValue
+        if g.operations > 0 {
+            let ops = Double(g.operations)
+            func per(_ value: UInt64) -> JSONValue { .fixed(Double(value) / ops, decimals: machineDecimals) }
+            perOperation = .object([
+                ("movement", per(totals.transfers + totals.invalidations)), ("transfers", per(totals.transfers)),
+                ("invalidations", per(totals.invalidations)), ("misses", per(totals.misses)),
+                ("accesses", per(totals.accesses)),
+            ])
+        } else {
+            perOperation = .null
+        }
+        return .object([
+            ("ended", .string(g.ending.rawValue)),
+            ("exit_code", g.exitCode.map { .integer($0) } ?? .null),
+            ("message", .string(g.message)),
+            ("partial", .bool(g.isPartial)),
+            ("instructions", .array(g.instructions.map { .unsigned($0) })),
+            ("total_instructions", .unsigned(g.totalInstructions)),
+            ("recorded_accesses", .unsigned(g.recordedAccesses)),
+            ("uses_annotations", .bool(g.usesAnnotations)),
+            ("annotations", .unsigned(g.annotations)),
+            ("trace_name", g.traceName.map { .string($0) } ?? .null),
+            ("operations", .unsigned(g.operations)),
+            ("per_operation", perOperation),
+        ])
     }
 
     static func counters(_ c: CoherenceCounters) -> JSONValue {

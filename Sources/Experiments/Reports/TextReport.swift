@@ -9,8 +9,10 @@ public enum TextReport {
 
     /// The whole report; `top` is how many of the hottest lines to list.
     public static func render(_ outcome: RunOutcome, top: Int) -> String {
-        [configuration(outcome), counters(outcome), hottestLines(outcome, top: top), statistics(outcome.statistics)]
-            .joined(separator: "\n")
+        var parts = [configuration(outcome)]
+        if let guest = outcome.guest { parts.append(self.guest(guest, outcome.result.totals)) }
+        parts += [counters(outcome), hottestLines(outcome, top: top), statistics(outcome.statistics)]
+        return parts.joined(separator: "\n")
     }
 
     static func configuration(_ outcome: RunOutcome) -> String {
@@ -23,9 +25,45 @@ public enum TextReport {
         switch c.workload {
         case let .trace(trace):
             t.rows.append(["trace", "\(trace.resolvedPath) (\(trace.format.rawValue))"])
+        case let .emulated(e):
+            switch e.program {
+            case let .elf(_, resolvedPath):
+                t.rows.append(["program", resolvedPath])
+            case let .guest(_, resolvedPath, cflags):
+                t.rows.append(["guest", resolvedPath + (cflags.isEmpty ? "" : " (\(cflags))")])
+            }
+            let jitter = e.jitter > 0 ? " ± \(e.jitter) (seed \(c.seed))" : ""
+            t.rows.append(["machine", "RV64IMAC, \(c.cpus) hart\(c.cpus == 1 ? "" : "s"), \(byteSize(e.ramSize)) RAM, quantum \(e.quantum)\(jitter)"])
         }
         t.rows.append(["accesses", "\(outcome.workloadAccesses) from the workload, \(outcome.result.totals.accesses) line accesses"])
         return t.render(indent: "")
+    }
+
+    /// How the guest ran, and movement per operation when it counted its operations. A
+    /// guest that did not exit successfully is announced first: its counters are partial.
+    static func guest(_ g: GuestSummary, _ totals: CoherenceCounters) -> String {
+        var out = ""
+        if g.isPartial {
+            out += "PARTIAL: the guest did not finish successfully; the counters below cover only what it recorded before it stopped.\n"
+        }
+        var t = TextTable([.init(header: "guest", rightAligned: false), .init(header: g.ending.rawValue, rightAligned: false)])
+        t.rows.append(["ended", g.message])
+        let perHart = g.instructions.enumerated().map { "hart \($0) \($1)" }.joined(separator: ", ")
+        t.rows.append(["instructions", "\(g.totalInstructions) (\(perHart))"])
+        var recorded = "\(g.recordedAccesses) accesses"
+        if g.usesAnnotations {
+            recorded += " while enabled by the guest's annotations"
+            if let name = g.traceName { recorded += " (trace \(quoted(name)))" }
+        } else {
+            recorded += " (no annotations: the whole run)"
+        }
+        t.rows.append(["recorded", recorded])
+        if g.annotations > 0 { t.rows.append(["annotations", String(g.annotations)]) }
+        if g.operations > 0 {
+            let ops = Double(g.operations)
+            t.rows.append(["operations", "\(g.operations): per operation \(fixedPoint(Double(totals.transfers + totals.invalidations) / ops, 3)) movement, \(fixedPoint(Double(totals.misses) / ops, 3)) misses, \(fixedPoint(Double(totals.accesses) / ops, 3)) line accesses"])
+        }
+        return out + t.render(indent: "")
     }
 
     static func counters(_ outcome: RunOutcome) -> String {

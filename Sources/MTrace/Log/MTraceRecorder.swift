@@ -102,24 +102,29 @@ public final class MTraceRecorder: AccessSink {
     /// Accesses written to the log.
     public private(set) var accessesRecorded: UInt64 = 0
     private let name: MTraceName
+    private let hostRecords: Bool
 
-    /// Writes the opening records to `writer`: `cpus` machine records and an enabling host
-    /// record named `name` (recording mode movement, as mtrace's `-mtrace-all` also was).
-    /// Movement is tracked on lines of `lineSize` bytes (mtrace's were 64).
+    /// Writes the opening records to `writer`: `cpus` machine records and, with
+    /// `hostRecords`, an enabling host record named `name` (recording mode movement, as
+    /// mtrace's `-mtrace-all` also was); without, the workload writes its own (an annotated
+    /// guest). Movement is tracked on lines of `lineSize` bytes (mtrace's were 64). `ram` and
+    /// `quantum` describe an emulated machine in its machine records (0: not emulated).
     public init(writer: MTraceLogWriter, cpus: Int, mode: MTraceRecordingMode, name: String,
-                lineSize: Int = 64) throws {
+                lineSize: Int = 64, hostRecords: Bool = true, ram: UInt64 = 0, quantum: UInt64 = 0) throws {
         precondition(cpus >= 1 && cpus <= 65536, "cpus must be 1...65536")
         self.writer = writer
         self.cpus = cpus
         self.mode = mode
         self.name = MTraceName(name)
+        self.hostRecords = hostRecords
         ownership = LineOwnership(cpus: cpus, lineSize: lineSize)
         for cpu in 0..<cpus {
             // numCPUs is 16 bits wide: 65536 CPUs cannot be said, and are written as 0.
             try writer.write(MTraceRecord(cpu: UInt16(truncatingIfNeeded: cpu), .machine(
-                MTraceMachine(numCPUs: UInt16(truncatingIfNeeded: cpus), sample: 1, flags: .locked))))
+                MTraceMachine(numCPUs: UInt16(truncatingIfNeeded: cpus), numRAM: ram, quantum: quantum, sample: 1,
+                              flags: .locked))))
         }
-        try writer.write(MTraceRecord(.host(.recordMode(.movement, name: self.name))))
+        if hostRecords { try writer.write(MTraceRecord(.host(.recordMode(.movement, name: self.name)))) }
     }
 
     /// Records a batch. An access by a CPU not below `cpus` throws ``TraceError``.
@@ -146,9 +151,9 @@ public final class MTraceRecorder: AccessSink {
         }
     }
 
-    /// Writes the disabling host record and finishes the log.
+    /// Writes the disabling host record (with `hostRecords`) and finishes the log.
     public func finish() throws {
-        try writer.write(MTraceRecord(accessCount: accessesSeen, .host(.recordMode(.disable, name: name))))
+        if hostRecords { try writer.write(MTraceRecord(accessCount: accessesSeen, .host(.recordMode(.disable, name: name)))) }
         try writer.finish()
     }
 }
