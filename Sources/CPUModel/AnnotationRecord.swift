@@ -1,58 +1,15 @@
 // The annotation entries a guest registers with the mtrace magic instruction, as raw
 // validated records: the hand-over point between the emulator and mtrace's log layer.
 
-/// The mtrace entry types (mtrace-magic.h; `spec/mtrace-log.md`), with each type's fixed
-/// record size.
-public enum AnnotationType: UInt32, CaseIterable, Sendable, CustomStringConvertible {
-    case label = 1, access, host, fcall, segment, call, lock, task, sched, machine, appdata, ascope, avar, gc, gcepoch
+import MTrace
 
-    /// The record's length in bytes, header included: the only length the guest may pass.
-    public var size: Int {
-        switch self {
-        case .label: return 124
-        case .access: return 54
-        case .host: return 108
-        case .fcall: return 54
-        case .segment: return 46
-        case .call: return 44
-        case .lock: return 109
-        case .task: return 108
-        case .sched: return 32
-        case .machine: return 51
-        case .appdata: return 34
-        case .ascope, .avar: return 89
-        case .gc: return 105
-        case .gcepoch: return 25
-        }
-    }
-
+extension MTraceEntryType {
     /// False for the records mtlab writes itself (accesses, call/ret, machine info): a
     /// guest that registers one is confused, and its run ends with a fault.
     public var isGuestRegistrable: Bool {
         switch self {
         case .access, .call, .machine: return false
         default: return true
-        }
-    }
-
-    /// The name mtrace-magic.h gives the type (`mtrace_entry_<name>`).
-    public var description: String {
-        switch self {
-        case .label: return "label"
-        case .access: return "access"
-        case .host: return "host"
-        case .fcall: return "fcall"
-        case .segment: return "segment"
-        case .call: return "call"
-        case .lock: return "lock"
-        case .task: return "task"
-        case .sched: return "sched"
-        case .machine: return "machine"
-        case .appdata: return "appdata"
-        case .ascope: return "ascope"
-        case .avar: return "avar"
-        case .gc: return "gc"
-        case .gcepoch: return "gcepoch"
         }
     }
 }
@@ -67,7 +24,7 @@ public struct AnnotationRecord: Equatable, Sendable {
     /// Bytes of the common header (type, size, cpu, access_count, ts).
     public static let headerSize = 24
 
-    public var type: AnnotationType
+    public var type: MTraceEntryType
     /// The hart that registered it (the header's `cpu`).
     public var cpu: UInt16
     /// Accesses recorded (handed to the access sink) before this entry: mtrace's logical clock.
@@ -76,13 +33,13 @@ public struct AnnotationRecord: Equatable, Sendable {
     public var timestamp: UInt64
     /// The record's bytes after the header, exactly as the guest laid them out (with
     /// mtlab's stamps where mtrace stamped payload fields: `host_addr` of labels,
-    /// `global_ts` of host entries). `type.size - 24` bytes.
+    /// `global_ts` of host entries). `type.recordSize - 24` bytes.
     public var payload: [UInt8]
     /// The pc of the magic instruction that registered it (not part of the mtrace record;
     /// for messages and symbolization).
     public var pc: UInt64
 
-    public init(type: AnnotationType, cpu: UInt16, accessCount: UInt64, timestamp: UInt64, payload: [UInt8], pc: UInt64) {
+    public init(type: MTraceEntryType, cpu: UInt16, accessCount: UInt64, timestamp: UInt64, payload: [UInt8], pc: UInt64) {
         self.type = type
         self.cpu = cpu
         self.accessCount = accessCount

@@ -1,11 +1,12 @@
+import MTrace
 // What makes a registered annotation entry well formed. mtrace's tools died on a bad
 // enum value deep inside an analysis; mtlab refuses the entry at the magic instruction,
 // where the guest's hart and pc still say who wrote it.
 
 extension AnnotationRecord {
     /// Why the payload of a `type` record is malformed, or nil when it is well formed.
-    /// `payload` holds the `type.size - 24` bytes after the header.
-    static func problem(type: AnnotationType, payload: [UInt8]) -> String? {
+    /// `payload` holds the `type.recordSize - 24` bytes after the header.
+    static func problem(type: MTraceEntryType, payload: [UInt8]) -> String? {
         let record = AnnotationRecord(type: type, cpu: 0, accessCount: 0, timestamp: 0, payload: payload, pc: 0)
         func enumeration(_ name: String, at offset: Int, _ valid: ClosedRange<UInt32>, _ meaning: String) -> String? {
             let value = record.field(at: offset, as: UInt32.self)
@@ -47,7 +48,7 @@ extension AnnotationRecord {
             return flag("flags (bit 0: write)", at: 24) ?? terminated("name", at: 25, length: 64)
         case .gc:
             return terminated("name", at: 40, length: 64) ?? flag("flags", at: 104)
-        case .gcepoch:
+        case .gcEpoch:
             return flag("flags (bit 0: begin)", at: 24)
         case .sched, .appdata:
             return nil // any ids and counts are valid

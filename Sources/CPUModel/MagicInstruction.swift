@@ -1,3 +1,4 @@
+import MTrace
 // The mtrace magic instruction: how a guest talks to mtlab, as mtrace guests talked to
 // QEMU with `xchg %bx, %bx`. On RISC-V it is the custom-0 word 0x0000000b
 // (`.insn i 0x0b, 0, x0, x0, 0`), with a0…a5 in the role of mtrace's six registers:
@@ -65,21 +66,21 @@ extension Machine {
         guard request == magicRegisterEntry else {
             return malformed("a0 = \(request) is not a request mtlab knows (1 registers an entry)")
         }
-        guard typeNumber <= UInt64(UInt32.max), let type = AnnotationType(rawValue: UInt32(typeNumber)) else {
+        guard typeNumber <= UInt64(UInt32.max), let type = MTraceEntryType(rawValue: UInt32(typeNumber)) else {
             return malformed("entry type a2 = \(typeNumber) is unknown (types are 1…15)")
         }
         guard type.isGuestRegistrable else {
-            return malformed("entry type \(typeNumber) (\(type)) is recorded by mtlab itself; a guest cannot register it")
+            return malformed("entry type \(typeNumber) (\(type.name)) is recorded by mtlab itself; a guest cannot register it")
         }
-        guard length == UInt64(type.size) else {
-            return malformed("length a3 = \(length) is wrong for a \(type) entry (type \(typeNumber)), which is \(type.size) bytes")
+        guard length == UInt64(type.recordSize) else {
+            return malformed("length a3 = \(length) is wrong for a \(type.name) entry (type \(typeNumber)), which is \(type.recordSize) bytes")
         }
-        guard let bytes = readMemory(at: address, count: type.size) else {
-            return malformed("the \(type) entry at a1 = \(hex(address)) (\(type.size) bytes) does not lie in RAM")
+        guard let bytes = readMemory(at: address, count: type.recordSize) else {
+            return malformed("the \(type.name) entry at a1 = \(hex(address)) (\(type.recordSize) bytes) does not lie in RAM")
         }
         var payload = Array(bytes[AnnotationRecord.headerSize...])
         if let problem = AnnotationRecord.problem(type: type, payload: payload) {
-            return malformed("\(type) entry at \(hex(address)): \(problem)")
+            return malformed("\(type.name) entry at \(hex(address)): \(problem)")
         }
 
         // Everything recorded so far reaches the access sink before the entry: access_count
@@ -157,7 +158,7 @@ extension Machine {
         guard let annotationSink, sinkError == nil else { return }
         flushTrace(count: state.pointee.traceCount)
         guard sinkError == nil else { return }
-        var payload = [UInt8](repeating: 0, count: AnnotationType.call.size - AnnotationRecord.headerSize)
+        var payload = [UInt8](repeating: 0, count: MTraceEntryType.call.recordSize - AnnotationRecord.headerSize)
         for i in 0..<8 {
             payload[i] = UInt8(truncatingIfNeeded: target >> (8 * UInt64(i)))
             payload[8 + i] = UInt8(truncatingIfNeeded: returnAddress >> (8 * UInt64(i)))

@@ -94,7 +94,7 @@ final class StreamSink: AccessSink, AnnotationSink {
                 #expect(record.accessCount == seen, "\(record.type)")
                 #expect(record.timestamp >= lastTimestamp[record.cpu] ?? 0)
                 lastTimestamp[record.cpu] = record.timestamp
-                #expect(record.bytes.count == record.type.size)
+                #expect(record.bytes.count == record.type.recordSize)
             }
         }
         let records = sink.records
@@ -105,7 +105,7 @@ final class StreamSink: AccessSink, AnnotationSink {
         #expect(types.filter { $0 == .appdata }.count == 2)
         #expect(Set(records.filter { $0.type == .appdata }.map(\.cpu)) == [0, 1])
         #expect(Set(types) == [.host, .appdata, .label, .lock, .fcall, .ascope, .avar, .task, .sched, .segment,
-                               .gc, .gcepoch])
+                               .gc, .gcEpoch])
         // Header stamps and payload fields at the spec's offsets.
         let enable = records[0].bytes
         #expect(enable[0..<4] == [3, 0, 0, 0])
