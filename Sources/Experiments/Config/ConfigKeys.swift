@@ -33,6 +33,8 @@ public struct ConfigKey: Sendable {
         case choice([String])
         /// Any string.
         case string
+        /// A number (integer or float) in the range.
+        case number(ClosedRange<Double>)
         /// Reserved for a later version; naming the key is an error.
         case notBuiltYet
     }
@@ -45,9 +47,10 @@ public struct ConfigKey: Sendable {
     /// The accepted values, as the documentation says them.
     public let rangeText: String
     public let meaning: String
-    /// The key's value in a loaded config (nil for reserved keys): drives the resolved
-    /// config of every report, so no key can be left out of them.
-    let resolve: (@Sendable (RunConfiguration) -> ConfigValue)?
+    /// The key's value in a loaded config (nil for reserved keys, and nil from the closure
+    /// for keys that do not apply to the config's workload): drives the resolved config of
+    /// every report, so no key can be left out of them.
+    let resolve: (@Sendable (RunConfiguration) -> ConfigValue?)?
 
     /// The table part of the name (`cache` of `cache.ways`).
     public var table: String { String(name[..<name.firstIndex(of: ".")!]) }
@@ -70,11 +73,13 @@ public struct ConfigKey: Sendable {
         ConfigKey(name: "workload.trace", type: .string, defaultText: "required",
                   rangeText: "a path, relative to the config file's folder",
                   meaning: "the trace to simulate (`.trace`, `.din`, either optionally `.gz`)") {
-            switch $0.workload { case let .trace(t): return .string(t.path) }
+            guard case let .trace(t) = $0.workload else { return nil }
+            return .string(t.path)
         },
         ConfigKey(name: "workload.format", type: .choice(traceFormatNames), defaultText: "from the extension",
                   rangeText: "`text`, `din`", meaning: "the trace's format; required when the extension does not say it") {
-            switch $0.workload { case let .trace(t): return .string(t.format.rawValue) }
+            guard case let .trace(t) = $0.workload else { return nil }
+            return .string(t.format.rawValue)
         },
         ConfigKey(name: "cache.line_size", type: .integer(nil), defaultText: "64", rangeText: "a power of two, 1…4096",
                   meaning: "bytes per cache line") { .integer($0.geometry.lineSize) },
@@ -94,8 +99,7 @@ public struct ConfigKey: Sendable {
                   meaning: "the protocol joining the caches; `none` is share-nothing") { .string($0.coherence.rawValue) },
         ConfigKey(reserved: "workload.elf", meaning: "reserved: a guest ELF run by the emulator"),
         ConfigKey(reserved: "workload.guest", meaning: "reserved: a guest program from `guests/`"),
-        ConfigKey(reserved: "workload.generator", meaning: "reserved: a synthetic trace generator"),
-    ]
+    ] + generatorKeys
 
     /// The trace formats `workload.format` accepts (the raw values of `MTrace.TraceFormat`).
     static let traceFormatNames = ["text", "din"]
@@ -123,6 +127,7 @@ public struct ConfigKey: Sendable {
             switch key.type {
             case .integer: type = "integer"
             case .choice, .string: type = "string"
+            case .number: type = "number"
             case .notBuiltYet: type = "—"
             }
             lines.append("| `\(key.name)` | \(type) | \(key.defaultText) | \(key.rangeText) | \(key.meaning) |")
@@ -131,7 +136,7 @@ public struct ConfigKey: Sendable {
     }
 
     init(name: String, type: ValueType, defaultText: String, rangeText: String, meaning: String,
-         resolve: @escaping @Sendable (RunConfiguration) -> ConfigValue) {
+         resolve: @escaping @Sendable (RunConfiguration) -> ConfigValue?) {
         self.name = name
         self.type = type
         self.defaultText = defaultText

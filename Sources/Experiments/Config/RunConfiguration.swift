@@ -20,10 +20,12 @@ public struct TraceWorkload: Equatable {
     }
 }
 
-/// Where a run's accesses come from. Only traces exist today; the emulator and generator
-/// issues add cases here (and un-reserve `workload.elf`, `workload.guest`, `workload.generator`).
+/// Where a run's accesses come from. The emulator issue adds a case here (and un-reserves
+/// `workload.elf`, `workload.guest`).
 public enum Workload: Equatable {
     case trace(TraceWorkload)
+    /// A synthetic generator (`workload.generator`), seeded by `system.seed`.
+    case generator(GeneratorSpec)
 }
 
 /// A validated run config: everything `mtlab run` needs, with every default filled in.
@@ -58,7 +60,7 @@ public struct RunConfiguration: Equatable {
     /// Every built key with its resolved value, in ``ConfigKey/all`` order (both `cache.sets`
     /// and `cache.size`, whichever was given).
     public var resolvedValues: [(key: String, value: ConfigValue)] {
-        ConfigKey.all.compactMap { key in key.resolve.map { (key.name, $0(self)) } }
+        ConfigKey.all.compactMap { key in key.resolve.flatMap { $0(self) }.map { (key.name, $0) } }
     }
 
     /// Reads and validates the TOML config at `path`, applying `--set key=value` overrides
@@ -88,7 +90,7 @@ public struct RunConfiguration: Equatable {
 
 /// The mutable state of one load: the config's values by dotted key, each with where it
 /// came from, so that errors point at the file or at the `--set` that set it.
-private struct ConfigLoader {
+struct ConfigLoader {
     struct Entry {
         var value: ConfigValue
         var place: String
@@ -139,7 +141,7 @@ private struct ConfigLoader {
         guard let key = ConfigKey.named(name) else { throw unknownKey(name, place: place) }
         guard key.isBuilt else {
             throw ConfigError(.notBuiltYet, place: place, key: name,
-                              message: "\(name) is not built yet in this version (\(key.meaning)); the workload must be workload.trace")
+                              message: "\(name) is not built yet in this version (\(key.meaning)); the workload must be workload.trace or workload.generator")
         }
     }
 
@@ -240,9 +242,10 @@ private struct ConfigLoader {
     }
 
     func validateWorkload() throws -> Workload {
+        if let generator = try validateGenerator() { return .generator(generator) }
         guard let path = try string("workload.trace") else {
             throw ConfigError(.missing, place: file, key: "workload.trace",
-                              message: "workload.trace is required: the trace file to simulate, relative to the config file's folder")
+                              message: "workload.trace or workload.generator is required: the trace file to simulate, relative to the config file's folder, or a generator")
         }
         guard !path.isEmpty else {
             throw ConfigError(.outOfRange, place: place(of: "workload.trace"), key: "workload.trace",
