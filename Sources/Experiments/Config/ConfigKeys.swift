@@ -20,7 +20,12 @@ import Coherence
 /// | `coherence.protocol` | string | `mesi` | `none`, `msi`, `mesi`, `moesi` | the protocol joining the caches; `none` is share-nothing |
 /// | `workload.elf` | — | — | not built yet in this version | reserved: a guest ELF run by the emulator |
 /// | `workload.guest` | — | — | not built yet in this version | reserved: a guest program from `guests/` |
-/// | `workload.generator` | — | — | not built yet in this version | reserved: a synthetic trace generator |
+/// | `workload.generator` | string | give `trace` or `generator` | `reference`, `per-cpu-counters`, `shared-counter`, `lock-counter`, `uniform`, `stream`, `read-mostly` | a synthetic workload instead of a trace, deterministic in `system.seed` (see docs/generators.md) |
+/// | `workload.operations` | integer | 100000 | 1…2^40 | operations per CPU (`reference`: references per CPU, round-robin) |
+/// | `workload.access_size` | integer | 8 | 1…4096 | bytes per access (`reference`: always 4) |
+/// | `workload.stride` | integer | `access_size` (packed) | `access_size`…2^30 for the counters, 1…2^30 for `stream` | bytes between per-CPU counters, from the lock to its counter, or between a stream's accesses |
+/// | `workload.working_set` | integer | 1048576 | a multiple of `access_size`, up to 2^40 | bytes of each CPU's region (`uniform`, `stream`) or of the shared table (`read-mostly`) |
+/// | `workload.write_fraction` | number | 1 (counters), 0.3 (`uniform`, `stream`), 0.01 (`read-mostly`) | 0…1 | fraction of operations that write |
 ///
 /// Unknown keys are errors; every key can be overridden with `--set key=value`.
 public struct ConfigKey: Sendable {

@@ -76,6 +76,7 @@ struct SeriesPlot {
             preconditionFailure("not a series plot")
         }
         let xColumn = try table.column(xName, for: "--x")
+        if case .summary = shape { _ = try table.column(yName + "_mean", for: "--y \(yName)") } else { _ = try table.column(yName, for: "--y") }
         var rows = try Self.filter(table, request.filters)
         guard !rows.isEmpty else {
             throw PlotError("\(input): no rows left after \(request.filters.map { "--where \($0)" }.joined(separator: " "))")
