@@ -31,7 +31,7 @@ struct PlotCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Column whose values make separate lines.", valueName: "key"))
     var series: String?
 
-    @Option(name: .customLong("where"), help: ArgumentHelp("Keep only rows with KEY=VALUE (repeatable).", valueName: "key=value"))
+    @Option(name: .customLong("where"), help: ArgumentHelp("Keep only rows whose KEY has one of the VALUEs (repeatable; all must hold).", valueName: "key=value[,value…]"))
     var filters: [String] = []
 
     @Flag(help: "Logarithmic x axis.")

@@ -80,8 +80,8 @@ enum PlotStyle {
         "workload.generator": "Workload", "workload.operations": "Operations per CPU",
         "workload.stride": "Stride", "workload.working_set": "Working set",
         "workload.access_size": "Access size", "workload.write_fraction": "Write fraction",
-        "miss_ratio": "Miss ratio", "movement": "Line movement (transfers + invalidations)",
-        "movement_per_operation": "Line movement per operation",
+        "miss_ratio": "Miss ratio", "movement": "Movement (transfers + invalidations)",
+        "movement_per_operation": "Movement per operation",
         "misses_per_operation": "Misses per operation", "operations": "Operations",
         "accesses": "Line accesses",
     ]

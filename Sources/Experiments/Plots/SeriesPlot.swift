@@ -137,26 +137,28 @@ struct SeriesPlot {
         }
         rows = []
 
-        // Group by series, then x, in order of first appearance.
+        // Group by (series, x), in order of first appearance; flat tables and index maps keep
+        // this linear for the hundred thousand rows of a fully associative curve.
         var seriesOrder: [String] = []
-        var groups: [String: [String: [Sample]]] = [:]
         var xOrder: [String: [String]] = [:]
+        var groups: [String: [Sample]] = [:]
+        var categoryIndex: [String: Int] = [:]
         for s in samples {
-            if groups[s.series] == nil { seriesOrder.append(s.series); groups[s.series] = [:]; xOrder[s.series] = [] }
-            if groups[s.series]![s.x] == nil { xOrder[s.series]!.append(s.x) }
-            groups[s.series]![s.x, default: []].append(s)
+            let key = s.series + "\u{0}" + s.x
+            if xOrder[s.series] == nil { seriesOrder.append(s.series); xOrder[s.series] = [] }
+            if groups[key] == nil { xOrder[s.series]!.append(s.x) }
+            groups[key, default: []].append(s)
+            if categoryIndex[s.x] == nil { categoryIndex[s.x] = categoryIndex.count }
         }
-        var categories: [String] = []
-        for name in seriesOrder { for x in xOrder[name]! where !categories.contains(x) { categories.append(x) } }
-        categorical = !categories.allSatisfy { Double($0) != nil }
+        categorical = !categoryIndex.keys.allSatisfy { Double($0) != nil }
 
         var built: [Series] = []
         var anyRepeats = false
         for name in seriesOrder {
             var points: [Point] = []
             for x in xOrder[name]! {
-                let group = groups[name]![x]!
-                let position = categorical ? Double(categories.firstIndex(of: x)!) : Double(x)!
+                let group = groups[name + "\u{0}" + x]!
+                let position = categorical ? Double(categoryIndex[x]!) : Double(x)!
                 switch shape {
                 case .results:
                     let s = SampleSummary(group.map(\.value))
@@ -207,16 +209,20 @@ struct SeriesPlot {
         return try CSVTable.read(path: input)
     }
 
-    /// Rows where every `key=value` filter holds (numbers compare as numbers: 0.3 = 0.300000).
+    /// Rows where every `key=value[,value…]` filter holds: the key has one of the values
+    /// (numbers compare as numbers: 0.3 = 0.300000).
     static func filter(_ table: CSVTable, _ filters: [String]) throws -> [[String]] {
         var rows = table.rows
         for f in filters {
-            guard let eq = f.firstIndex(of: "=") else { throw PlotError("--where \(f): expected KEY=VALUE") }
-            let key = String(f[..<eq]), value = String(f[f.index(after: eq)...])
+            guard let eq = f.firstIndex(of: "=") else { throw PlotError("--where \(f): expected KEY=VALUE[,VALUE…]") }
+            let key = String(f[..<eq])
+            let values = f[f.index(after: eq)...].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             let c = try table.column(key, for: "--where")
             rows = rows.filter { row in
-                if let a = Double(row[c]), let b = Double(value) { return a == b }
-                return row[c] == value
+                values.contains { value in
+                    if let a = Double(row[c]), let b = Double(value) { return a == b }
+                    return row[c] == value
+                }
             }
         }
         return rows
@@ -242,18 +248,29 @@ struct SeriesPlot {
         return out
     }
 
-    /// An x tic: `"32 KiB" 32768` for byte columns, the bare value otherwise.
-    func tic(_ v: Double) -> String {
+    /// The label of an x tic: `32 KiB` for byte columns, the value otherwise.
+    func ticLabel(_ v: Double) -> String {
         guard PlotStyle.isBytes(xName), v == v.rounded(), v >= 1, v < 9e15 else { return fmt(v) }
         var n = Int(v), unit = 0
         let units = ["B", "KiB", "MiB", "GiB", "TiB"]
         while n >= 1024 && n % 1024 == 0 && unit < units.count - 1 { n /= 1024; unit += 1 }
-        return PlotStyle.quote("\(n) \(units[unit])") + " " + fmt(v)
+        return "\(n) \(units[unit])"
     }
 
-    /// The corner of the plot where the legend covers least of the lines: each corner's box
-    /// (about the legend's size) is checked against points sampled along every segment, in
-    /// the axes' own scale.
+    /// Tics at `values`, labelling every k-th so that the labels fit across one column of a
+    /// paper (about 44 characters of 8-point text); the others stay as unlabelled marks.
+    func ticList(_ values: [Double]) -> String {
+        let labels = values.map(ticLabel)
+        let width = (labels.map(\.count).max() ?? 1) + 2
+        let step = max(1, Int((Double(values.count * width) / 44).rounded(.up)))
+        return zip(values, labels).enumerated().map { i, tic in
+            PlotStyle.quote(i % step == 0 ? tic.1 : "") + " " + fmt(tic.0)
+        }.joined(separator: ", ")
+    }
+
+    /// Where the legend goes: the first corner of the plot whose box (about the legend's size)
+    /// holds none of the points sampled along every segment, in the axes' own scale; below
+    /// the plot when every corner is taken.
     func keyCorner(logX: Bool, logY: Bool) -> String {
         let points = series.flatMap(\.points)
         func sx(_ v: Double) -> Double { logX ? log2(max(v, 1e-300)) : v }
@@ -279,7 +296,9 @@ struct SeriesPlot {
         }
         let corners = ["top right", "top left", "bottom right", "bottom left"]
         let counts = corners.map(covered)
-        return corners[counts.firstIndex(of: counts.min()!)!]
+        // No free corner: below the plot, where it covers nothing.
+        guard let free = counts.firstIndex(of: 0) else { return "below horizontal center width -2" }
+        return corners[free]
     }
 
     func fmt(_ v: Double) -> String {
@@ -300,17 +319,20 @@ struct SeriesPlot {
             lines.append("set xrange [-0.5:\(xs.count) - 0.5]")
         } else if xs.count <= 12 {
             // Few x values (ways, CPUs, sizes): tics exactly at them.
-            lines.append("set xtics (" + xs.map { tic($0) }.joined(separator: ", ") + ")")
+            lines.append("set xtics (" + ticList(xs) + ")")
             lines.append("set offsets graph 0.03, graph 0.03, graph 0.05, graph 0.05")
         } else if PlotStyle.isBytes(xName), let low = xs.first, let high = xs.last, low > 0 {
             // Many sizes: tics at powers of two, at most about five of them, in B/KiB/MiB.
             let first = Int(log2(low).rounded(.up)), last = Int(log2(high).rounded(.down))
             let step = max(1, (last - first + 5) / 5)
-            let tics = stride(from: first, through: last, by: step).map { tic(pow(2, Double($0))) }
-            if !tics.isEmpty { lines.append("set xtics (" + tics.joined(separator: ", ") + ")") }
+            let tics = stride(from: first, through: last, by: step).map { pow(2, Double($0)) }
+            if !tics.isEmpty { lines.append("set xtics (" + ticList(tics) + ")") }
         }
-        lines.append("set key \(keyCorner(logX: logX, logY: logY)) samplen 2 spacing 1.0 noopaque")
+        let key = keyCorner(logX: logX, logY: logY)
+        lines.append("set key \(key) samplen \(key.hasPrefix("below") ? "1.2" : "2") spacing 1.0 noopaque")
         if !logY && series.allSatisfy({ $0.points.allSatisfy { $0.low >= 0 } }) { lines.append("set yrange [0:*]") }
+        // Large counts as 600k, 1.5M: six-digit tics crowd a narrow plot.
+        if (series.flatMap { $0.points.map(\.high) }.max() ?? 0) >= 100_000 { lines.append("set format y \"%.1s%c\"") }
         if let seriesName { lines.append("set key title " + PlotStyle.quote(PlotStyle.label(seriesName))) } else { lines.append("set key off") }
         let dense = series.contains { $0.points.count > 40 }
         let using: String

@@ -27,10 +27,12 @@ public struct SweepStore {
             throw SweepError(place: folder, message: "the sweep's output exists and is not a folder")
         }
         let manifest = folder + "/" + manifestName
-        if exists, fm.fileExists(atPath: manifest) {
+        // Listed once: a shard that starts at the same moment may add sweep.json and points/
+        // at any time, and then this folder must count as holding the sweep.
+        let entries = exists ? ((try? fm.contentsOfDirectory(atPath: folder)) ?? []) : []
+        if entries.contains(manifestName) || fm.fileExists(atPath: manifest) {
             try store.checkManifest(manifest, plan: plan)
-        } else if exists, let others = try? fm.contentsOfDirectory(atPath: folder),
-                  let other = others.sorted().first(where: { !isTemporary($0) }) {
+        } else if let other = entries.sorted().first(where: { !isTemporary($0) }) {
             throw SweepError(place: folder, message: "holds files that are not a sweep's (\(other)); give a new or empty output folder")
         } else if !create {
             throw SweepError(place: folder, message: "holds no sweep yet: run the sweep first")
