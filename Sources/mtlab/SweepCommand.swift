@@ -80,7 +80,7 @@ struct SweepCommand: ParsableCommand {
         let tables = try SweepTables(plan: plan, store: store)
         try store.writeTables(tables.rendered())
         let distinct = Set(tables.rows.map(\.result.key)).count
-        printError("mtlab: sweep: \(tables.rows.count) result rows (\(distinct) distinct runs) in \(store.folder)/results.csv, "
+        printError("mtlab: sweep: \(tables.rows.count) result rows (\(distinct) distinct runs) in \(tidy(store.folder))/results.csv, "
             + "summary.csv and .json\n")
         if ran == nil, !tables.failures.isEmpty {
             for f in tables.failures { printError("mtlab: sweep: failed: \(log.describe(point: f.point, seed: f.seed)): \(f.message)\n") }
@@ -95,11 +95,29 @@ struct SweepCommand: ParsableCommand {
     }
 }
 
-/// The sweep's messages on stderr: a progress line redrawn in place on a terminal, plain
-/// log lines otherwise.
-private struct SweepLog {
+/// `path` with `folder/..` pairs and `.` parts removed, for messages only (with symbolic
+/// links the lexical form can name another place, so files are opened by the path as given).
+private func tidy(_ path: String) -> String {
+    var parts: [Substring] = []
+    for part in path.split(separator: "/", omittingEmptySubsequences: false) {
+        if part == "." { continue }
+        if part == "..", let last = parts.last, last != "..", !last.isEmpty { parts.removeLast(); continue }
+        parts.append(part)
+    }
+    return parts.isEmpty ? "." : parts.joined(separator: "/")
+}
+
+/// The sweep's messages on stderr: a progress line redrawn in place on a terminal (at most
+/// ten times a second), plain log lines otherwise.
+private final class SweepLog {
     let interactive: Bool
     let plan: SweepPlan
+    private var lastDrawn = -1.0
+
+    init(interactive: Bool, plan: SweepPlan) {
+        self.interactive = interactive
+        self.plan = plan
+    }
 
     func describe(point: SweepPoint, seed: UInt64, seedMatters: Bool = true) -> String {
         let values = zip(plan.definition.grid, point.values).map { entry, value -> String in
@@ -136,7 +154,10 @@ private struct SweepLog {
         case nil:
             break
         }
-        if interactive { printError("\r\u{1B}[K" + line(p)) }
+        if interactive && (p.elapsed - lastDrawn >= 0.1 || p.remaining == 0) {
+            lastDrawn = p.elapsed
+            printError("\r\u{1B}[K" + line(p))
+        }
     }
 
     func line(_ p: SweepProgress) -> String {
@@ -149,7 +170,7 @@ private struct SweepLog {
 
     func done(_ p: SweepProgress) {
         if interactive { printError("\r\u{1B}[K") }
-        printError("mtlab: sweep: \(p.done) run, \(p.skipped) finished before, \(p.failed) failed, in \(clock(p.elapsed))\n")
+        printError("mtlab: sweep: \(p.done) ran, \(p.skipped) finished before, \(p.failed) failed, in \(clock(p.elapsed))\n")
     }
 
     func clock(_ seconds: Double) -> String {

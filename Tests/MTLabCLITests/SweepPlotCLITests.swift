@@ -117,7 +117,7 @@ private let sweepFile = """
         let results = try lab.read("results/s/results.csv")
 
         let rerun = try lab.run(["sweep", "sweeps/s.toml", "--resume"])
-        #expect(rerun.status == 0 && rerun.stderr.contains("0 run, 8 finished before, 0 failed"), "\(rerun.stderr)")
+        #expect(rerun.status == 0 && rerun.stderr.contains("0 ran, 8 finished before, 0 failed"), "\(rerun.stderr)")
         #expect(try lab.read("results/s/results.csv") == results)
 
         // Shards into a second folder, then collect: the same tables.
@@ -150,7 +150,7 @@ private let sweepFile = """
 
         let resumed = try lab.run(["sweep", "sweeps/s.toml", "--resume"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
-        #expect(resumed.stderr.contains("\(12 - finished) run, \(finished) finished before, 0 failed"), "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("\(12 - finished) ran, \(finished) finished before, 0 failed"), "\(resumed.stderr)")
         try lab.write("sweeps/fresh.toml", sweepFile.replacingOccurrences(of: "[1, 2]", with: "[1, 2, 3]")
             .replacingOccurrences(of: "results/s", with: "results/fresh"))
         #expect(try lab.run(["sweep", "sweeps/fresh.toml"]).status == 0)
