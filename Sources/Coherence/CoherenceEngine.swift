@@ -27,6 +27,8 @@ struct CoherenceEngine {
     let cells: UnsafeMutablePointer<UInt16>
     let caches: UnsafeMutablePointer<CacheArray>
     let counters: UnsafeMutablePointer<CoherenceCounters>
+    /// Transfers from CPU i to CPU j at `i * cpus + j` (see ``transferMatrix()``).
+    let transferCounts: UnsafeMutablePointer<UInt64>
     var lines: LineTable
 
     static let eventCount = ProtocolEvent.allCases.count
@@ -72,8 +74,13 @@ struct CoherenceEngine {
         }
         counters = .allocate(capacity: cpus)  // accesses and hits stay 0: see counters(ofCPU:)
         counters.initialize(repeating: CoherenceCounters(), count: cpus)
+        transferCounts = .allocate(capacity: cpus * cpus)
+        transferCounts.initialize(repeating: 0, count: cpus * cpus)
         lines = LineTable(cpus: cpus, lineSize: lineSize)
     }
+
+    /// Cache-to-cache transfers as a flat `cpus × cpus` array, row = supplier, column = requester.
+    func transferMatrix() -> [UInt64] { Array(UnsafeBufferPointer(start: transferCounts, count: cpus * cpus)) }
 
     /// The spec counters of `cpu`, completing the two the hot loop leaves out.
     func counters(ofCPU cpu: Int) -> CoherenceCounters {
@@ -88,6 +95,7 @@ struct CoherenceEngine {
         caches.deinitialize(count: cpus)
         caches.deallocate()
         counters.deallocate()
+        transferCounts.deallocate()
         cells.deallocate()
         lines.deallocate()
     }
@@ -201,7 +209,7 @@ struct CoherenceEngine {
                     counter.pointee.upgrades &+= 1
                     let peers = lines.present(index).pointee & ~cb
                     if peers != 0 {
-                        _ = snoop(peers: peers, of: index, set: set, event: .peerStore, requester: c)
+                        snoop(peers: peers, of: index, set: set, event: .peerStore, requester: c)
                     }
                 }
                 cache.pointee.states[found] = t.next
@@ -234,10 +242,14 @@ struct CoherenceEngine {
                 counter.pointee.transfers &+= 1
                 record.pointee.transfers &+= 1
                 if !write { event = .loadShared }
-                if snoop(peers: peers, of: index, set: set, event: write ? .peerStore : .peerLoad, requester: c) {
+                let dirtySupplier = snoop(peers: peers, of: index, set: set, event: write ? .peerStore : .peerLoad, requester: c)
+                if dirtySupplier >= 0 {
                     counter.pointee.hitm &+= 1
                     record.pointee.hitm &+= 1
                 }
+                // The dirty owner supplies the data; with none, the lowest-numbered holder.
+                let supplier = dirtySupplier >= 0 ? dirtySupplier : peers.trailingZeroBitCount
+                transferCounts[supplier &* cpus &+ c] &+= 1
             }
             let t = transition(LineState.invalid.rawValue, event)
             let victim = cache.pointee.victim(set: set)
@@ -279,13 +291,14 @@ struct CoherenceEngine {
         return index
     }
 
-    /// Applies `event` to every peer in `peers` holding line `index`; returns whether one of
-    /// them supplied dirty data (the requester's miss is then a hitm).
+    /// Applies `event` to every peer in `peers` holding line `index`; returns the peer that
+    /// supplied dirty data (the requester's miss is then a hitm), or -1 when none did.
     @inline(__always)
-    mutating func snoop(peers: UInt64, of index: Int, set: Int, event: ProtocolEvent, requester: Int) -> Bool {
+    @discardableResult
+    mutating func snoop(peers: UInt64, of index: Int, set: Int, event: ProtocolEvent, requester: Int) -> Int {
         let record = lines.record(index)
         let line = record.pointee.line
-        var dirty = false
+        var dirty = -1
         var invalidated = 0
         var remaining = peers
         while remaining != 0 {
@@ -294,7 +307,7 @@ struct CoherenceEngine {
             let peer = caches + p
             let slot = peer.pointee.lookup(line: line, set: set)
             let t = transition(peer.pointee.states[slot], event)
-            if t.actions.contains(.supplyDirty) { dirty = true }
+            if t.actions.contains(.supplyDirty) { dirty = p }
             if t.actions.contains(.writeback) { counters[p].writebacks &+= 1 }
             if t.next == LineState.invalid.rawValue {
                 peer.pointee.invalidate(slot: slot)

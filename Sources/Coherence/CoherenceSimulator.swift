@@ -32,6 +32,7 @@ public final class CoherenceSimulator: AccessSink {
         SimulationResult(
             configuration: configuration,
             cpus: (0..<engine.cpus).map(engine.counters(ofCPU:)),
-            lines: LineCollection(table: engine.lines.snapshot()))
+            lines: LineCollection(table: engine.lines.snapshot()),
+            transferMatrix: engine.transferMatrix())
     }
 }

@@ -8,13 +8,24 @@ public struct SimulationResult: Sendable {
     public let totals: CoherenceCounters
     /// Every line any CPU touched, in order of first touch.
     public let lines: LineCollection
+    /// Cache-to-cache transfers by supplier and requester, flat: `transferMatrix[i * n + j]`
+    /// counts misses of CPU j served while peers held the line, supplied by CPU i: the
+    /// dirty owner (M, or O in MOESI) when there is one, otherwise the lowest-numbered
+    /// holder (no real bus picks a clean supplier by rule; this one is reproducible). Every
+    /// transfer is counted once, so the matrix sums to `totals.transfers`.
+    public let transferMatrix: [UInt64]
 
-    init(configuration: SimulatorConfiguration, cpus: [CoherenceCounters], lines: LineCollection) {
+    init(configuration: SimulatorConfiguration, cpus: [CoherenceCounters], lines: LineCollection,
+         transferMatrix: [UInt64]) {
         self.configuration = configuration
         self.cpus = cpus
         self.totals = cpus.reduce(into: CoherenceCounters()) { $0 += $1 }
         self.lines = lines
+        self.transferMatrix = transferMatrix
     }
+
+    /// Transfers supplied by CPU `from` to CPU `to`.
+    public func transfers(from: Int, to: Int) -> UInt64 { transferMatrix[from * cpus.count + to] }
 
     /// Readers and writers of every byte offset of line `index` that was touched, in offset order.
     public func offsets(ofLine index: Int) -> [ByteOffsetUse] { lines.table.offsets(ofLine: index) }

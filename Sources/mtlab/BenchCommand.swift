@@ -36,6 +36,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Cases to run: any of a, b, c.")
     var cases: String = "abc"
 
+    @Flag(help: "Instead of the cases: a sweep of 100 small points with --jobs 1 and 2 (speed-up, cores busy).")
+    var sweep = false
+
     func validate() throws {
         guard references > 0 else { throw ValidationError("--references must be positive") }
         guard repeats > 0 else { throw ValidationError("--repeats must be positive") }
@@ -59,6 +62,13 @@ struct BenchCommand: ParsableCommand {
         let scratch = FileManager.default.temporaryDirectory
             .appendingPathComponent("mtlab-bench-\(ProcessInfo.processInfo.processIdentifier)")
         defer { try? FileManager.default.removeItem(at: scratch) }
+        if sweep {
+            let results = try SweepBenchmark(repeats: repeats, scratchFolder: scratch).run()
+            print("sweep of 100 points (read-mostly generator, 20000 operations per CPU), best of \(repeats), "
+                + "\(ProcessInfo.processInfo.activeProcessorCount) cores")
+            print(SweepBenchmark.render(results), terminator: "")
+            return
+        }
         let results = try SimulatorBenchmark(references: references, repeats: repeats, scratchFolder: scratch)
             .run(cases: cases)
         print("synthetic reference trace, \(references) references, best of \(repeats)")

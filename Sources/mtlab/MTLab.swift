@@ -6,6 +6,7 @@ struct MTLab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mtlab",
         abstract: "A cache-coherence simulation laboratory.",
-        subcommands: [RunCommand.self, BenchCommand.self, ProtocolsCommand.self, TraceCommand.self, ScanCommand.self,
-                      DumpCommand.self, ConvertCommand.self])
+        subcommands: [RunCommand.self, SweepCommand.self, MRCCommand.self, PlotCommand.self,
+                      TraceCommand.self, ScanCommand.self, DumpCommand.self, ConvertCommand.self,
+                      BenchCommand.self, ProtocolsCommand.self])
 }

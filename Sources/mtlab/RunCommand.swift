@@ -42,16 +42,7 @@ struct RunCommand: ParsableCommand {
     static let guestFailed = ExitCode(2)
 
     func run() throws {
-        do {
-            try execute()
-        } catch let error as ExitCode {
-            throw error
-        } catch {
-            // One line, whatever the error type, so scripts can show or grep it.
-            let message = String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " ")
-            FileHandle.standardError.write(Data("mtlab: error: \(message)\n".utf8))
-            throw ExitCode.failure
-        }
+        try reportingErrors { try execute() }
     }
 
     private func execute() throws {
@@ -108,7 +99,7 @@ struct RunCommand: ParsableCommand {
             let what = guest.ending.rawValue.replacingOccurrences(of: "_", with: " ")
             let message = "\(configuration.file): guest \(what): \(guest.message)"
                 .split(whereSeparator: \.isNewline).joined(separator: " ")
-            FileHandle.standardError.write(Data("mtlab: error: \(message)\n".utf8))
+            printError("mtlab: error: \(message)\n")
             throw RunCommand.guestFailed
         }
     }

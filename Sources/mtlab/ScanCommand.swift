@@ -122,17 +122,3 @@ struct CommandError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }
-
-/// Runs `body`; an error other than an exit code becomes one line, `mtlab: error: …`, on
-/// standard error and a failing exit status, as `mtlab run` reports them.
-func reportingErrors(_ body: () throws -> Void) throws {
-    do {
-        try body()
-    } catch let error as ExitCode {
-        throw error
-    } catch {
-        let message = String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " ")
-        FileHandle.standardError.write(Data("mtlab: error: \(message)\n".utf8))
-        throw ExitCode.failure
-    }
-}

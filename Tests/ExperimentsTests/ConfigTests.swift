@@ -72,9 +72,9 @@ private func failure(_ text: String, _ overrides: [String] = [], file: String = 
     @Test func resolvedValuesNameEveryBuiltKey() throws {
         let c = try load(minimal)
         let names = c.resolvedValues.map(\.key)
-        // Every built key but those of emulated workloads.
-        let emulatedOnly: Set = ["workload.elf", "workload.guest", "workload.cflags"]
-        #expect(names == ConfigKey.all.filter { $0.isBuilt && $0.table != "machine" && !emulatedOnly.contains($0.name) }.map(\.name))
+        // A trace workload resolves every built key but those of emulated and generated workloads.
+        let otherWorkloads = Set(["workload.elf", "workload.guest", "workload.cflags"] + ConfigKey.generatorKeys.map(\.name))
+        #expect(names == ConfigKey.all.filter { $0.isBuilt && $0.table != "machine" && !otherWorkloads.contains($0.name) }.map(\.name))
         let values = Dictionary(uniqueKeysWithValues: c.resolvedValues.map { ($0.key, $0.value) })
         #expect(values["cache.size"] == .integer(32768))
         #expect(values["cache.sets"] == .integer(64))
@@ -108,12 +108,10 @@ private func failure(_ text: String, _ overrides: [String] = [], file: String = 
         #expect(nested?.key == "cache.l2")
     }
 
-    @Test func reservedWorkloadKeysAreNotBuiltYet() {
-        let e = failure("[workload]\ngenerator = \"x\"\n[cache]\nsets = 4\n")
-        #expect(e?.kind == .notBuiltYet)
-        #expect(e?.key == "workload.generator")
-        #expect(e?.description.contains("workload.generator is not built yet in this version") == true)
-        #expect(failure(minimal, ["workload.generator=splitmix"])?.kind == .notBuiltYet)
+    @Test func oneWorkloadOnly() {
+        let e = failure(minimal, ["workload.generator=stream"])
+        #expect(e?.kind == .conflict)
+        #expect(e?.description.contains("workload.trace and workload.generator are both given") == true)
     }
 
     @Test func wrongTypes() {

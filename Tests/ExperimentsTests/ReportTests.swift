@@ -55,7 +55,7 @@ private func outcome() throws -> RunOutcome {
         let text = JSONReport.render(o, top: 2)
         #expect(text == JSONReport.render(o, top: 2))
         let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-        #expect(Set(object.keys) == ["config", "totals", "cpus", "lines", "statistics"])
+        #expect(Set(object.keys) == ["config", "totals", "cpus", "transfer_matrix", "lines", "statistics"])
         let totals = try #require(object["totals"] as? [String: Any])
         for field in CoherenceCounters.fields {
             #expect((totals[field.name] as? NSNumber)?.uint64Value == o.result.totals[keyPath: field.value], "\(field.name)")

@@ -225,7 +225,7 @@ private func gzip(_ data: Data) -> Data {
         BadInput(name: "TOML syntax error", config: "[system\ncpus = 2\n", expected: ["run.toml:1:"]),
         BadInput(name: "unknown override", arguments: ["--set", "cache.wayz=4"], expected: ["--set cache.wayz=4", "cache.wayz"]),
         BadInput(name: "bad override value", arguments: ["--set", "system.cpus=65"], expected: ["system.cpus", "1…64", "65"]),
-        BadInput(name: "not built yet", arguments: ["--set", "workload.generator=x"], expected: ["workload.generator", "not built yet"]),
+        BadInput(name: "two workloads", arguments: ["--set", "workload.generator=stream"], expected: ["workload.trace and workload.generator are both given"]),
         BadInput(name: "missing config", arguments: ["--set", "cache.ways=4"], expected: []),
     ]
 

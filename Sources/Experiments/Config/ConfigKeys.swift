@@ -27,7 +27,12 @@ import Coherence
 /// | `machine.max_instructions` | integer | 10000000000 (10^10) | 1…2^62 | instructions of all harts together; a guest still running then is stopped, and the run fails |
 /// | `machine.instructions_per_tick` | integer | 100 | 1…2^32 | instructions per hart per tick of the CLINT `mtime`, so that timers are deterministic |
 /// | `machine.trace_fetches` | boolean | false | `true`, `false` | also trace instruction fetches (the data caches skip them; they count in the guest's recorded accesses) |
-/// | `workload.generator` | — | — | not built yet in this version | reserved: a synthetic trace generator |
+/// | `workload.generator` | string | give `trace` or `generator` | `reference`, `per-cpu-counters`, `shared-counter`, `lock-counter`, `uniform`, `stream`, `read-mostly` | a synthetic workload instead of a trace, deterministic in `system.seed` (see docs/generators.md) |
+/// | `workload.operations` | integer | 100000 | 1…2^40 | operations per CPU (`reference`: references per CPU, round-robin) |
+/// | `workload.access_size` | integer | 8 | 1…4096 | bytes per access (`reference`: always 4) |
+/// | `workload.stride` | integer | `access_size` (packed) | `access_size`…2^30 for the counters, 1…2^30 for `stream` | bytes between per-CPU counters, from the lock to its counter, or between a stream's accesses |
+/// | `workload.working_set` | integer | 1048576 | a multiple of `access_size`, up to 2^40 | bytes of each CPU's region (`uniform`, `stream`) or of the shared table (`read-mostly`) |
+/// | `workload.write_fraction` | number | 1 (counters), 0.3 (`uniform`, `stream`), 0.01 (`read-mostly`) | 0…1 | fraction of operations that write |
 ///
 /// Unknown keys are errors; every key can be overridden with `--set key=value`.
 public struct ConfigKey: Sendable {
@@ -42,6 +47,8 @@ public struct ConfigKey: Sendable {
         case boolean
         /// Any string.
         case string
+        /// A number (integer or float) in the range.
+        case number(ClosedRange<Double>)
         /// Reserved for a later version; naming the key is an error.
         case notBuiltYet
     }
@@ -146,8 +153,7 @@ public struct ConfigKey: Sendable {
                   meaning: "also trace instruction fetches (the data caches skip them; they count in the guest's recorded accesses)") {
             $0.emulated.map { .boolean($0.traceFetches) }
         },
-        ConfigKey(reserved: "workload.generator", meaning: "reserved: a synthetic trace generator"),
-    ]
+    ] + generatorKeys
 
     /// The trace formats `workload.format` accepts (the raw values of `MTrace.TraceFormat`).
     static let traceFormatNames = ["text", "din", "mtrace"]
@@ -176,6 +182,7 @@ public struct ConfigKey: Sendable {
             case .integer: type = "integer"
             case .choice, .string: type = "string"
             case .boolean: type = "boolean"
+            case .number: type = "number"
             case .notBuiltYet: type = "—"
             }
             lines.append("| `\(key.name)` | \(type) | \(key.defaultText) | \(key.rangeText) | \(key.meaning) |")

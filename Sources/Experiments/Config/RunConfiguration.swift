@@ -20,11 +20,13 @@ public struct TraceWorkload: Equatable {
     }
 }
 
-/// Where a run's accesses come from: a recorded trace, or a program the emulator runs.
-/// (The generator issue adds a case here and un-reserves `workload.generator`.)
+/// Where a run's accesses come from: a recorded trace, a program the emulator runs, or a
+/// synthetic generator.
 public enum Workload: Equatable {
     case trace(TraceWorkload)
     case emulated(EmulatedWorkload)
+    /// A synthetic generator (`workload.generator`), seeded by `system.seed`.
+    case generator(GeneratorSpec)
 }
 
 /// A validated run config: everything `mtlab run` needs, with every default filled in.
@@ -66,7 +68,7 @@ public struct RunConfiguration: Equatable {
     /// ``ConfigKey/all`` order (both `cache.sets` and `cache.size`, whichever was given;
     /// the `machine` keys only for emulated workloads).
     public var resolvedValues: [(key: String, value: ConfigValue)] {
-        ConfigKey.all.compactMap { key in key.resolve.flatMap { resolve in resolve(self).map { (key.name, $0) } } }
+        ConfigKey.all.compactMap { key in key.resolve.flatMap { $0(self) }.map { (key.name, $0) } }
     }
 
     /// Reads and validates the TOML config at `path`, applying `--set key=value` overrides
@@ -96,7 +98,7 @@ public struct RunConfiguration: Equatable {
 
 /// The mutable state of one load: the config's values by dotted key, each with where it
 /// came from, so that errors point at the file or at the `--set` that set it.
-private struct ConfigLoader {
+struct ConfigLoader {
     struct Entry {
         var value: ConfigValue
         var place: String
@@ -147,7 +149,7 @@ private struct ConfigLoader {
         guard let key = ConfigKey.named(name) else { throw unknownKey(name, place: place) }
         guard key.isBuilt else {
             throw ConfigError(.notBuiltYet, place: place, key: name,
-                              message: "\(name) is not built yet in this version (\(key.meaning)); the workload must be workload.trace, workload.elf or workload.guest")
+                              message: "\(name) is not built yet in this version (\(key.meaning))")
         }
     }
 
@@ -256,13 +258,14 @@ private struct ConfigLoader {
         return geometry
     }
 
-    /// Exactly one of `workload.trace`, `workload.elf`, `workload.guest`; the keys that go
-    /// with it; no key that belongs to another kind of workload.
+    /// Exactly one of `workload.trace`, `workload.elf`, `workload.guest`,
+    /// `workload.generator`; the keys that go with it; no key that belongs to another kind
+    /// of workload.
     func validateWorkload() throws -> Workload {
-        let sources = ["workload.trace", "workload.elf", "workload.guest"].filter { entries[$0] != nil }
+        let sources = ["workload.trace", "workload.elf", "workload.guest", "workload.generator"].filter { entries[$0] != nil }
         guard let source = sources.first else {
             throw ConfigError(.missing, place: file, key: "workload.trace",
-                              message: "the workload is missing: give workload.trace (a trace file), workload.elf (a RISC-V executable) or workload.guest (a guest program's source), relative to the config file's folder")
+                              message: "the workload is missing: give workload.trace (a trace file), workload.elf (a RISC-V executable) or workload.guest (a guest program's source), relative to the config file's folder, or workload.generator")
         }
         guard sources.count == 1 else {
             // Blame the one a --set added, when one did: that is where the user looks.
@@ -270,18 +273,19 @@ private struct ConfigLoader {
             throw ConfigError(.conflict, place: place(of: culprit), key: culprit,
                               message: "\(sources.joined(separator: " and ")) are both given; give exactly one workload")
         }
+        let emulated = source == "workload.elf" || source == "workload.guest"
         let emulatedOnly = ConfigKey.all.filter { $0.table == "machine" }.map(\.name) + ["workload.cflags"]
-        if source == "workload.trace" {
-            if let stray = emulatedOnly.first(where: { entries[$0] != nil }) {
-                throw ConfigError(.conflict, place: place(of: stray), key: stray,
-                                  message: "\(stray) applies only to emulated workloads (workload.elf or workload.guest), not to workload.trace")
-            }
-            return .trace(try validateTrace())
+        if !emulated, let stray = emulatedOnly.first(where: { entries[$0] != nil }) {
+            throw ConfigError(.conflict, place: place(of: stray), key: stray,
+                              message: "\(stray) applies only to emulated workloads (workload.elf or workload.guest), not to \(source)")
         }
-        if entries["workload.format"] != nil {
+        if source != "workload.trace", entries["workload.format"] != nil {
             throw ConfigError(.conflict, place: place(of: "workload.format"), key: "workload.format",
                               message: "workload.format applies only to workload.trace, not to \(source)")
         }
+        // (Also refuses generator parameters given without workload.generator.)
+        if let generator = try validateGenerator() { return .generator(generator) }
+        if source == "workload.trace" { return .trace(try validateTrace()) }
         if source == "workload.elf", entries["workload.cflags"] != nil {
             throw ConfigError(.conflict, place: place(of: "workload.cflags"), key: "workload.cflags",
                               message: "workload.cflags applies only to workload.guest (workload.elf is already built)")

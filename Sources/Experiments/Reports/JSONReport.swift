@@ -1,8 +1,9 @@
 import Coherence
 
 /// The machine-readable report of a run: one JSON object with `config`, `guest` (emulated
-/// workloads only), `totals`, `cpus`, `lines` (the hottest, by movement) and `statistics`.
-/// Counters use their spec names.
+/// workloads only), `totals`, `cpus`, `transfer_matrix` (rows: supplying CPU; columns:
+/// requesting CPU), `lines` (the hottest, by movement) and `statistics`. Counters use their
+/// spec names.
 public enum JSONReport {
     /// The report as text; `top` is how many of the hottest lines `lines` holds.
     public static func render(_ outcome: RunOutcome, top: Int) -> String {
@@ -20,6 +21,7 @@ public enum JSONReport {
                 guard case let .object(members) = counters(c) else { return .null }
                 return .object([("cpu", .integer(cpu))] + members)
             })),
+            ("transfer_matrix", transferMatrix(result)),
             ("lines", .array(result.hottestLines(top).map { line(result, $0) })),
             ("statistics", statistics(outcome.statistics)),
         ])
@@ -80,6 +82,12 @@ public enum JSONReport {
 
     static func counters(_ c: CoherenceCounters) -> JSONValue {
         .object(CoherenceCounters.fields.map { ($0.name, .unsigned(c[keyPath: $0.value])) })
+    }
+
+    /// Rows by supplying CPU, columns by requesting CPU (see `SimulationResult.transferMatrix`).
+    static func transferMatrix(_ result: SimulationResult) -> JSONValue {
+        let n = result.cpus.count
+        return .array((0..<n).map { from in .array((0..<n).map { .unsigned(result.transfers(from: from, to: $0)) }) })
     }
 
     static func cpuList(_ set: CPUSet) -> JSONValue { .array(set.members.map { .integer($0) }) }

@@ -23,8 +23,8 @@ public enum TextReport {
         t.rows.append(["replacement", c.replacement.rawValue + (c.replacement == .random ? " (seed \(c.seed))" : "")])
         t.rows.append(["protocol", c.coherence.rawValue])
         switch c.workload {
-        case let .trace(trace):
-            t.rows.append(["trace", "\(trace.resolvedPath) (\(trace.format.rawValue))"])
+        case .trace: t.rows.append(["trace", c.workloadDescription])
+        case .generator: t.rows.append(["workload", c.workloadDescription])
         case let .emulated(e):
             switch e.program {
             case let .elf(_, resolvedPath):

@@ -41,10 +41,20 @@ public struct WorkloadError: Error, CustomStringConvertible, Equatable, Sendable
 }
 
 extension Runner {
-    /// Builds (or finds) the program, loads it into a machine with one hart per CPU and
-    /// runs it with the simulator as its trace sink.
+    /// Runs the program with the simulator as its trace sink (and `options.accessObserver`
+    /// after it).
     static func runEmulated(_ configuration: RunConfiguration, _ workload: EmulatedWorkload,
                             into simulator: CoherenceSimulator, options: EmulatorOptions) throws -> RunOutcome {
+        let sink: AccessSink = options.accessObserver.map { TeeSink(simulator, $0) } ?? simulator
+        let guest = try emulate(configuration, workload, into: sink, options: options)
+        return RunOutcome(configuration: configuration, result: simulator.result(),
+                          workloadAccesses: guest.recordedAccesses, guest: guest)
+    }
+
+    /// Builds (or finds) the program, loads it into a machine with one hart per CPU and
+    /// runs it with `sink` as its trace sink; says how the guest ran.
+    static func emulate(_ configuration: RunConfiguration, _ workload: EmulatedWorkload,
+                        into sink: AccessSink, options: EmulatorOptions) throws -> GuestSummary {
         let (key, path) = workload.programKey
         func failure(_ message: String) -> WorkloadError {
             WorkloadError(place: configuration.file, key: key, path: path, message: message)
@@ -67,11 +77,8 @@ extension Runner {
             throw failure(e.description)
         }
         machine.onConsoleOutput = options.console
-        let sink: AccessSink = options.accessObserver.map { TeeSink(simulator, $0) } ?? simulator
         let result = try machine.run(trace: sink, annotations: options.annotations)
-        let guest = GuestSummary(result, machine: machine, limitKey: "machine.max_instructions")
-        return RunOutcome(configuration: configuration, result: simulator.result(),
-                          workloadAccesses: result.tracedAccesses, guest: guest)
+        return GuestSummary(result, machine: machine, limitKey: "machine.max_instructions")
     }
 
     /// The ELF to run: `workload.elf` itself, or `workload.guest` built through the cache

@@ -45,20 +45,41 @@ public enum Runner {
         } catch let e as GeometryError {
             throw ConfigError(.outOfRange, place: configuration.file, key: "cache.\(e.key)", message: e.description)
         }
+        if case let .emulated(workload) = configuration.workload {
+            return try runEmulated(configuration, workload, into: simulator, options: emulator)
+        }
+        let count = try feed(configuration, into: simulator)
+        return RunOutcome(configuration: configuration, result: simulator.result(), workloadAccesses: count)
+    }
+
+    /// Streams `configuration`'s workload into `sink` (a simulator, an analysis) and returns
+    /// the accesses it read. Throws `TraceError` for bad trace input, including accesses the
+    /// sink rejects with an `AccessError`, located at the trace, and ``WorkloadError`` for a
+    /// guest that cannot run or does not finish (the accesses it made would be partial).
+    @discardableResult
+    public static func feed(_ configuration: RunConfiguration, into sink: AccessSink,
+                            emulator: EmulatorOptions = EmulatorOptions()) throws -> UInt64 {
         switch configuration.workload {
         case let .trace(trace):
             var source = try openTrace(path: trace.resolvedPath, displayName: trace.resolvedPath,
                                        format: trace.format, cpus: configuration.cpus)
-            let count: UInt64
             do {
-                count = try pump(&source, into: simulator)
+                return try pump(&source, into: sink)
             } catch let e as AccessError {
                 // Readers reject these first with a line number; this names at least the file.
                 throw TraceError(file: trace.resolvedPath, message: e.description)
             }
-            return RunOutcome(configuration: configuration, result: simulator.result(), workloadAccesses: count)
+        case let .generator(spec):
+            var source = spec.makeSource(cpus: configuration.cpus, seed: configuration.seed)
+            return try pump(&source, into: sink)
         case let .emulated(workload):
-            return try runEmulated(configuration, workload, into: simulator, options: emulator)
+            let guest = try emulate(configuration, workload, into: sink, options: emulator)
+            guard guest.succeeded else {
+                let (key, path) = workload.programKey
+                throw WorkloadError(place: configuration.file, key: key, path: path,
+                                    message: "the guest did not finish, so its accesses would be partial: \(guest.message)")
+            }
+            return guest.recordedAccesses
         }
     }
 }

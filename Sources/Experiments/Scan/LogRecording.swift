@@ -24,8 +24,8 @@ public struct LogRecordingSummary: Equatable, Sendable {
 /// Runs `configuration`'s workload and writes it as an mtrace log at `path` (gzip when it
 /// ends in `.gz`): one machine record per CPU (`system.cpus`), then the accesses `mode`
 /// keeps, each with mtrace's traffic flag (64-byte lines, as mtrace tracked them) and lock
-/// flag. A trace workload is wrapped in a host record enabling recording, named after the
-/// trace, and one disabling it: for it this converts the format. An emulated workload's
+/// flag. A trace or generated workload is wrapped in a host record enabling recording, named
+/// after the trace (or the generator), and one disabling it: for a trace this converts the format. An emulated workload's
 /// annotation records (its own host records included) go in among the accesses, in the
 /// order the guest made them; the run's outcome (the guest's ending) comes back too.
 /// Throws ``TraceError`` and the run's errors; the log appears only when complete.
@@ -34,11 +34,15 @@ public func recordLog(_ configuration: RunConfiguration, to path: String, mode: 
     let writer = try MTraceLogWriter(path: path)
     do {
         switch configuration.workload {
-        case let .trace(trace):
-            var source = try openTrace(path: trace.resolvedPath, displayName: trace.resolvedPath,
-                                       format: trace.format, cpus: configuration.cpus)
-            let recorder = try MTraceRecorder(writer: writer, cpus: configuration.cpus, mode: mode, name: trace.path)
-            try pump(&source, into: recorder)
+        case .trace, .generator:
+            let name: String
+            switch configuration.workload {
+            case let .trace(trace): name = trace.path
+            case let .generator(spec): name = spec.kind.rawValue
+            case .emulated: preconditionFailure("handled below")
+            }
+            let recorder = try MTraceRecorder(writer: writer, cpus: configuration.cpus, mode: mode, name: name)
+            try Runner.feed(configuration, into: recorder)
             try recorder.finish()
             return (LogRecordingSummary(accessesSeen: recorder.accessesSeen, accessesRecorded: recorder.accessesRecorded,
                                         cpus: configuration.cpus), nil)

@@ -1,0 +1,180 @@
+import ArgumentParser
+import Experiments
+import Foundation
+
+/// `mtlab sweep SWEEP.toml`: run every point of a parameter grid, in parallel and resumably.
+struct SweepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Run a config over a grid of overrides and seeds; tabulate results with statistics across seeds.",
+        discussion: """
+            The sweep file names a base run config, an output folder (both relative to the sweep \
+            file), optional seeds (default [1]) and a [grid] of dotted config keys with lists of \
+            values. Every point of the cartesian product runs once per seed; each result is \
+            written as it finishes under OUTPUT/points/, named by a hash of its full configuration, \
+            so a rerun (or --resume) skips finished runs. Tables: results.csv/json (one row per \
+            point and seed), summary.csv/json (mean, sd, 95% CI from Student's t, min, max across \
+            seeds), failures.csv. See docs/sweeps.md for running shards as a Slurm job array.
+            """)
+
+    @Argument(help: "The sweep file (TOML).")
+    var sweep: String
+
+    @Option(help: ArgumentHelp("Runs simulated at once (default: the number of cores).", valueName: "n"))
+    var jobs: Int?
+
+    @Flag(help: "Continue a sweep whose output folder already exists (an error when there is none).")
+    var resume = false
+
+    @Option(help: ArgumentHelp("Run only the K-th of N disjoint parts (1-based); write no tables.", valueName: "K/N"))
+    var shard: String?
+
+    @Flag(help: "Run nothing: gather the results the shards wrote and write the tables.")
+    var collect = false
+
+    func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
+        if let shard { _ = try Self.parseShard(shard) }
+        if collect && (shard != nil || resume || jobs != nil) {
+            throw ValidationError("--collect runs nothing; it takes no --shard, --resume or --jobs")
+        }
+    }
+
+    static func parseShard(_ text: String) throws -> (k: Int, n: Int) {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]), n >= 1, k >= 1, k <= n else {
+            throw ValidationError("--shard must be K/N with 1 ≤ K ≤ N, such as 2/8; got '\(text)'")
+        }
+        return (k, n)
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let definition = try SweepDefinition.load(path: sweep)
+            let plan = try SweepPlan(definition)
+            let store = try SweepStore.open(plan, create: !resume && !collect)
+            let log = SweepLog(interactive: isatty(STDERR_FILENO) != 0, plan: plan)
+            if collect {
+                try finish(plan, store, log, ran: nil)
+                return
+            }
+            let parts = try shard.map(Self.parseShard)
+            let runs = parts.map { plan.shard($0.k, of: $0.n) } ?? plan.uniqueRuns
+            let jobs = jobs ?? ProcessInfo.processInfo.activeProcessorCount
+            log.header(runs: runs.count, shard: shard, jobs: jobs)
+            let progress = try SweepExecutor(store: store, jobs: jobs).execute(runs) { event, progress in
+                log.report(event, progress)
+            }
+            log.done(progress)
+            if parts != nil {
+                printError("mtlab: sweep: shard \(shard!) done; run `mtlab sweep \(sweep) --collect` once every shard has finished\n")
+                if progress.failed > 0 { throw ExitCode.failure }
+                return
+            }
+            try finish(plan, store, log, ran: progress)
+        }
+    }
+
+    /// Writes the tables from every stored result and says what is missing or failed.
+    private func finish(_ plan: SweepPlan, _ store: SweepStore, _ log: SweepLog, ran: SweepProgress?) throws {
+        let tables = try SweepTables(plan: plan, store: store)
+        try store.writeTables(tables.rendered())
+        let distinct = Set(tables.rows.map(\.result.key)).count
+        printError("mtlab: sweep: \(tables.rows.count) result rows (\(distinct) distinct runs) in \(tidy(store.folder))/results.csv, "
+            + "summary.csv and .json\n")
+        if ran == nil, !tables.failures.isEmpty {
+            for f in tables.failures { printError("mtlab: sweep: failed: \(log.describe(point: f.point, seed: f.seed)): \(f.message)\n") }
+        }
+        if tables.missing > 0 {
+            printError("mtlab: sweep: \(tables.missing) of \(plan.runs.count) rows have no result yet (shards not run, or interrupted); rerun to finish them\n")
+        }
+        if !tables.failures.isEmpty {
+            printError("mtlab: sweep: \(tables.failures.count) rows failed; see failures.csv\n")
+        }
+        if !tables.failures.isEmpty || tables.missing > 0 { throw ExitCode.failure }
+    }
+}
+
+/// `path` with `folder/..` pairs and `.` parts removed, for messages only (with symbolic
+/// links the lexical form can name another place, so files are opened by the path as given).
+private func tidy(_ path: String) -> String {
+    var parts: [Substring] = []
+    for part in path.split(separator: "/", omittingEmptySubsequences: false) {
+        if part == "." { continue }
+        if part == "..", let last = parts.last, last != "..", !last.isEmpty { parts.removeLast(); continue }
+        parts.append(part)
+    }
+    return parts.isEmpty ? "." : parts.joined(separator: "/")
+}
+
+/// The sweep's messages on stderr: a progress line redrawn in place on a terminal (at most
+/// ten times a second), plain log lines otherwise.
+private final class SweepLog {
+    let interactive: Bool
+    let plan: SweepPlan
+    private var lastDrawn = -1.0
+
+    init(interactive: Bool, plan: SweepPlan) {
+        self.interactive = interactive
+        self.plan = plan
+    }
+
+    func describe(point: SweepPoint, seed: UInt64, seedMatters: Bool = true) -> String {
+        let values = zip(plan.definition.grid, point.values).map { entry, value -> String in
+            if case let .string(text) = value { return "\(entry.key)=\(text)" }
+            return "\(entry.key)=\(value.description)"
+        }
+        return (values + [seedMatters ? "seed=\(seed)" : "every seed"]).joined(separator: " ")
+    }
+
+    func describe(_ run: SweepRun) -> String {
+        describe(point: plan.points[run.point], seed: run.seed, seedMatters: run.configuration?.seedMatters ?? true)
+    }
+
+    func header(runs: Int, shard: String?, jobs: Int) {
+        let d = plan.definition
+        var line = "mtlab: sweep: \(plan.points.count) points × \(d.seeds.count) seed\(d.seeds.count == 1 ? "" : "s") = "
+            + "\(plan.runs.count) rows, \(plan.uniqueRuns.count) distinct runs"
+        if let shard { line += "; shard \(shard) has \(runs)" }
+        printError(line + "; \(jobs) job\(jobs == 1 ? "" : "s")\n")
+        let insensitive = plan.seedInsensitivePoints
+        if insensitive > 0 && d.seeds.count > 1 {
+            printError("mtlab: note: seeds cannot change \(insensitive) of \(plan.points.count) points (a trace with no random "
+                + "replacement, or a generator that draws no random number): their seeds repeat one identical run, simulated once\n")
+        }
+    }
+
+    func report(_ event: SweepEvent?, _ p: SweepProgress) {
+        let position = "[\(p.skipped + p.done + p.failed)/\(p.total)]"
+        switch event {
+        case let .finished(run, seconds)?:
+            if !interactive { printError("mtlab: sweep: \(position) done \(describe(run)) in \(String(format: "%.2f", seconds)) s\n") }
+        case let .failed(run, message)?:
+            printError((interactive ? "\r\u{1B}[K" : "") + "mtlab: sweep: \(position) FAILED \(describe(run)): \(message)\n")
+        case nil:
+            break
+        }
+        if interactive && (p.elapsed - lastDrawn >= 0.1 || p.remaining == 0) {
+            lastDrawn = p.elapsed
+            printError("\r\u{1B}[K" + line(p))
+        }
+    }
+
+    func line(_ p: SweepProgress) -> String {
+        var s = "sweep: \(p.skipped + p.done)/\(p.total) done"
+        if p.skipped > 0 { s += " (\(p.skipped) before)" }
+        s += ", \(p.running) running, \(p.failed) failed, elapsed \(clock(p.elapsed))"
+        if let eta = p.eta { s += ", ETA \(clock(eta))" }
+        return s
+    }
+
+    func done(_ p: SweepProgress) {
+        if interactive { printError("\r\u{1B}[K") }
+        printError("mtlab: sweep: \(p.done) ran, \(p.skipped) finished before, \(p.failed) failed, in \(clock(p.elapsed))\n")
+    }
+
+    func clock(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+    }
+}

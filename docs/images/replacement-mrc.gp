@@ -1,0 +1,29 @@
+# mtlab plot --kind mrc of results/replacement-vs-size
+# Data: replacement-mrc.dat. Restyle freely, then run `gnuplot replacement-mrc.gp` in this folder.
+set terminal pngcairo size 990,720 noenhanced font "DejaVu Sans,26" linewidth 3 rounded
+set output "replacement-mrc.png"
+set linetype 1 linecolor rgb "#0072B2" linewidth 1.2 pointtype 7 pointsize 0.9
+set linetype 2 linecolor rgb "#D55E00" linewidth 1.2 pointtype 5 pointsize 0.9
+set linetype 3 linecolor rgb "#009E73" linewidth 1.2 pointtype 9 pointsize 0.9
+set linetype 4 linecolor rgb "#CC79A7" linewidth 1.2 pointtype 11 pointsize 0.9
+set linetype 5 linecolor rgb "#E69F00" linewidth 1.2 pointtype 13 pointsize 0.9
+set linetype 6 linecolor rgb "#56B4E9" linewidth 1.2 pointtype 4 pointsize 0.9
+set linetype 7 linecolor rgb "#000000" linewidth 1.2 pointtype 6 pointsize 0.9
+set linetype 8 linecolor rgb "#F0E442" linewidth 1.2 pointtype 8 pointsize 0.9
+set linetype cycle 8
+set border 3 linewidth 0.8
+set tics nomirror out scale 0.6
+set grid xtics ytics linecolor rgb "#dddddd" linewidth 0.6 dashtype solid
+set datafile separator "\t"
+set xlabel "Cache size"
+set ylabel "Miss ratio"
+set logscale x 2
+set xtics ("4 KiB" 4096, "" 8192, "16 KiB" 16384, "" 32768, "64 KiB" 65536, "" 131072, "256 KiB" 262144)
+set offsets graph 0.03, graph 0.03, graph 0.05, graph 0.05
+set key bottom left samplen 2 spacing 1.0 noopaque
+set yrange [0:*]
+set key title "Replacement"
+plot "replacement-mrc.dat" index 0 using 1:2:3:4 with yerrorlines linetype 1 title "lru", \
+     "replacement-mrc.dat" index 1 using 1:2:3:4 with yerrorlines linetype 2 title "fifo", \
+     "replacement-mrc.dat" index 2 using 1:2:3:4 with yerrorlines linetype 3 title "random", \
+     "replacement-mrc.dat" index 3 using 1:2:3:4 with yerrorlines linetype 4 title "plru"
