@@ -297,7 +297,7 @@ struct SeriesPlot {
         let corners = ["top right", "top left", "bottom right", "bottom left"]
         let counts = corners.map(covered)
         // No free corner: below the plot, where it covers nothing.
-        guard let free = counts.firstIndex(of: 0) else { return "below horizontal center width -2" }
+        guard let free = counts.firstIndex(of: 0) else { return "below horizontal center reverse Left width 1" }
         return corners[free]
     }
 
@@ -329,7 +329,7 @@ struct SeriesPlot {
             if !tics.isEmpty { lines.append("set xtics (" + ticList(tics) + ")") }
         }
         let key = keyCorner(logX: logX, logY: logY)
-        lines.append("set key \(key) samplen \(key.hasPrefix("below") ? "1.2" : "2") spacing 1.0 noopaque")
+        lines.append("set key \(key) samplen \(key.hasPrefix("below") ? "1.5" : "2") spacing 1.0 noopaque")
         if !logY && series.allSatisfy({ $0.points.allSatisfy { $0.low >= 0 } }) { lines.append("set yrange [0:*]") }
         // Large counts as 600k, 1.5M: six-digit tics crowd a narrow plot.
         if (series.flatMap { $0.points.map(\.high) }.max() ?? 0) >= 100_000 { lines.append("set format y \"%.1s%c\"") }
