@@ -10,10 +10,10 @@ import Coherence
 /// |---|---|---|---|---|
 /// | `system.cpus` | integer | 1 | 1…64 | CPUs, each with one private cache; for an emulated workload, also its harts |
 /// | `system.seed` | integer | 1 | 0…2^63−1 | seeds the `random` replacement policy (each CPU's cache draws its own stream) and the emulator's `machine.jitter` |
-/// | `workload.trace` | string | one of `trace`, `elf`, `guest` | a path, relative to the config file's folder | the trace to simulate (`.trace`, `.din`, `.mtrace`, each optionally `.gz`) |
+/// | `workload.trace` | string | exactly one of `trace`, `elf`, `guest`, `generator` | a path, relative to the config file's folder | the trace to simulate (`.trace`, `.din`, `.mtrace`, each optionally `.gz`) |
 /// | `workload.format` | string | from the extension | `text`, `din`, `mtrace` | the trace's format; required when the extension does not say it |
-/// | `workload.elf` | string | one of `trace`, `elf`, `guest` | a path, relative to the config file's folder | a RISC-V RV64 ELF executable for QEMU `virt` (`-bios none`), run by the emulator with one hart per CPU |
-/// | `workload.guest` | string | one of `trace`, `elf`, `guest` | a C or assembly file in a guests folder (one holding `link.ld` and `runtime/`), relative to the config file's folder | a guest program, built with clang and the guest runtime when its sources change (cached in `~/.cache/mtlab/guests`) and run by the emulator |
+/// | `workload.elf` | string | exactly one of `trace`, `elf`, `guest`, `generator` | a path, relative to the config file's folder | a RISC-V RV64 ELF executable for QEMU `virt` (`-bios none`), run by the emulator with one hart per CPU |
+/// | `workload.guest` | string | exactly one of `trace`, `elf`, `guest`, `generator` | a C or assembly file in a guests folder (one holding `link.ld` and `runtime/`), relative to the config file's folder | a guest program, built with clang and the guest runtime when its sources change (cached in `~/.cache/mtlab/guests`) and run by the emulator |
 /// | `workload.cflags` | string | empty | compiler flags separated by blanks | extra flags for building `workload.guest`, such as `-DPADDED`; `-DMTLAB_CPUS=` with `system.cpus` is always given |
 /// | `cache.line_size` | integer | 64 | a power of two, 1…4096 | bytes per cache line |
 /// | `cache.sets` | integer | give `sets` or `size` | a power of two ≥ 1, sets × ways ≤ 2^30 | sets per cache; 1 is fully associative |
@@ -27,7 +27,7 @@ import Coherence
 /// | `machine.max_instructions` | integer | 10000000000 (10^10) | 1…2^62 | instructions of all harts together; a guest still running then is stopped, and the run fails |
 /// | `machine.instructions_per_tick` | integer | 100 | 1…2^32 | instructions per hart per tick of the CLINT `mtime`, so that timers are deterministic |
 /// | `machine.trace_fetches` | boolean | false | `true`, `false` | also trace instruction fetches (the data caches skip them; they count in the guest's recorded accesses) |
-/// | `workload.generator` | string | give `trace` or `generator` | `reference`, `per-cpu-counters`, `shared-counter`, `lock-counter`, `uniform`, `stream`, `read-mostly` | a synthetic workload instead of a trace, deterministic in `system.seed` (see docs/generators.md) |
+/// | `workload.generator` | string | exactly one of `trace`, `elf`, `guest`, `generator` | `reference`, `per-cpu-counters`, `shared-counter`, `lock-counter`, `uniform`, `stream`, `read-mostly` | a synthetic workload instead of a trace, deterministic in `system.seed` (see docs/generators.md) |
 /// | `workload.operations` | integer | 100000 | 1…2^40 | operations per CPU (`reference`: references per CPU, round-robin) |
 /// | `workload.access_size` | integer | 8 | 1…4096 | bytes per access (`reference`: always 4) |
 /// | `workload.stride` | integer | `access_size` (packed) | `access_size`…2^30 for the counters, 1…2^30 for `stream` | bytes between per-CPU counters, from the lock to its counter, or between a stream's accesses |
@@ -84,7 +84,7 @@ public struct ConfigKey: Sendable {
                   meaning: "seeds the `random` replacement policy (each CPU's cache draws its own stream) and the emulator's `machine.jitter`") {
             .integer(Int($0.seed))
         },
-        ConfigKey(name: "workload.trace", type: .string, defaultText: "one of `trace`, `elf`, `guest`",
+        ConfigKey(name: "workload.trace", type: .string, defaultText: "exactly one of `trace`, `elf`, `guest`, `generator`",
                   rangeText: "a path, relative to the config file's folder",
                   meaning: "the trace to simulate (`.trace`, `.din`, `.mtrace`, each optionally `.gz`)") {
             guard case let .trace(t) = $0.workload else { return nil }
@@ -95,13 +95,13 @@ public struct ConfigKey: Sendable {
             guard case let .trace(t) = $0.workload else { return nil }
             return .string(t.format.rawValue)
         },
-        ConfigKey(name: "workload.elf", type: .string, defaultText: "one of `trace`, `elf`, `guest`",
+        ConfigKey(name: "workload.elf", type: .string, defaultText: "exactly one of `trace`, `elf`, `guest`, `generator`",
                   rangeText: "a path, relative to the config file's folder",
                   meaning: "a RISC-V RV64 ELF executable for QEMU `virt` (`-bios none`), run by the emulator with one hart per CPU") {
             guard case let .emulated(e) = $0.workload, case let .elf(path, _) = e.program else { return nil }
             return .string(path)
         },
-        ConfigKey(name: "workload.guest", type: .string, defaultText: "one of `trace`, `elf`, `guest`",
+        ConfigKey(name: "workload.guest", type: .string, defaultText: "exactly one of `trace`, `elf`, `guest`, `generator`",
                   rangeText: "a C or assembly file in a guests folder (one holding `link.ld` and `runtime/`), relative to the config file's folder",
                   meaning: "a guest program, built with clang and the guest runtime when its sources change (cached in `~/.cache/mtlab/guests`) and run by the emulator") {
             guard case let .emulated(e) = $0.workload, case let .guest(path, _, _) = e.program else { return nil }

@@ -6,7 +6,7 @@ extension ConfigKey {
     /// the resolved config only when the chosen generator reads it.
     static let generatorKeys: [ConfigKey] = [
         ConfigKey(name: "workload.generator", type: .choice(GeneratorKind.allCases.map(\.rawValue)),
-                  defaultText: "give `trace` or `generator`",
+                  defaultText: "exactly one of `trace`, `elf`, `guest`, `generator`",
                   rangeText: GeneratorKind.allCases.map { "`\($0.rawValue)`" }.joined(separator: ", "),
                   meaning: "a synthetic workload instead of a trace, deterministic in `system.seed` (see docs/generators.md)") {
             guard case let .generator(g) = $0.workload else { return nil }
