@@ -126,13 +126,6 @@ struct LineTable {
         mtlab_prefetch(slots + Self.slot(of: line, shift: hashShift))
     }
 
-    /// If the hash slot of `line` (prefetched earlier) names a record, starts loading it.
-    @inline(__always)
-    func prefetchRecord(of line: UInt64) {
-        let slot = slots[Self.slot(of: line, shift: hashShift)]
-        if slot.line == line && slot.entry != 0 { mtlab_prefetch_write(records + Int(truncatingIfNeeded: slot.entry &- 1)) }
-    }
-
     /// The record index of `line`, or nil when no CPU has touched it.
     func find(_ line: UInt64) -> Int? {
         var s = Self.slot(of: line, shift: hashShift)

@@ -7,8 +7,4 @@ static inline __attribute__((always_inline)) void mtlab_prefetch(const void *p) 
     __builtin_prefetch(p, 0, 3);
 }
 
-/// Hints that the cache line holding `p` will be written soon.
-static inline __attribute__((always_inline)) void mtlab_prefetch_write(const void *p) {
-    __builtin_prefetch(p, 1, 3);
-}
 #endif
