@@ -104,3 +104,18 @@ private func geometry(sets: Int = 4, ways: Int = 2, line: Int = 64) -> CacheGeom
         #expect(r.linesByAddress().map { r.lines[$0].address } == [0, 64, 128])
     }
 }
+
+@Suite struct LineTableGrowthTests {
+    /// Thousands of lines make the line table rehash several times, moving records under
+    /// the caches' feet; every counter and line record must still match the reference,
+    /// with small caches so that stale ways (which keep record indices) abound.
+    @Test(arguments: [CoherenceProtocol.none, .mesi, .moesi])
+    func rehashesKeepEveryRecord(coherence: CoherenceProtocol) throws {
+        var generator = ReferenceTraceGenerator(seed: 0x6A6, cpus: 4, lineSize: 32, lines: 5000)
+        let trace = generator.trace(count: 20_000)
+        let configuration = SimulatorConfiguration(cpus: 4, geometry: try CacheGeometry(sets: 16, ways: 2, lineSize: 32),
+                                                   coherence: coherence)
+        _ = checkEngine(configuration, trace, batches: [997])
+        #expect(Set(trace.map { $0.address >> 5 }).count > 3000)
+    }
+}
