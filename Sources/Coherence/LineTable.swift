@@ -126,17 +126,6 @@ struct LineTable {
         mtlab_prefetch(slots + Self.slot(of: line, shift: hashShift))
     }
 
-    /// The record index of `line`, or nil when no CPU has touched it.
-    func find(_ line: UInt64) -> Int? {
-        var s = Self.slot(of: line, shift: hashShift)
-        while true {
-            let slot = slots[s]
-            if slot.entry == 0 { return nil }
-            if slot.line == line { return Int(truncatingIfNeeded: slot.entry &- 1) }
-            s = (s + 1) & hashMask
-        }
-    }
-
     @inline(never)
     private mutating func insert(_ line: UInt64, cpu: Int, at slot: Int) -> Int {
         precondition(count < Int(UInt32.max), "more than 2^32 distinct lines")
