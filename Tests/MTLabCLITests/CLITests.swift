@@ -257,6 +257,19 @@ private func gzip(_ data: Data) -> Data {
         #expect(try lab.read("old.json") == Data("old\n".utf8))
     }
 
+    @Test func commandLineMistakesAreOneLineToo() throws {
+        let lab = try Lab()
+        for arguments in [["run", "--bogus", "x.toml"], ["run"], ["bench", "--references", "0"]] {
+            let r = try lab.run(arguments)
+            #expect(r.status == 64, "\(arguments)")
+            #expect(r.stdout.isEmpty)
+            #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+            #expect(r.stderr.hasPrefix("mtlab: error: "), "\(r.stderr)")
+        }
+        let help = try lab.run(["help", "run"])
+        #expect(help.status == 0 && help.stdout.contains("USAGE: mtlab run"))
+    }
+
     @Test func refusesACSVFolderWithOtherFiles() throws {
         let lab = try Lab()
         try lab.write("run.toml", goodConfig)
