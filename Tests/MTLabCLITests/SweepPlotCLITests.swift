@@ -4,67 +4,6 @@ import Testing
 private let gnuplotInstalled = ProcessInfo.processInfo.environment["PATH", default: "/usr/bin"].split(separator: ":")
     .contains { FileManager.default.isExecutableFile(atPath: "\($0)/gnuplot") }
 
-/// A scratch folder that mtlab runs in.
-private final class Bench {
-    let folder: URL
-    private let captures: URL
-
-    init() throws {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("mtlab-cli-sweep-\(UUID().uuidString)")
-        folder = base.appendingPathComponent("lab")
-        captures = base.appendingPathComponent("captures")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(at: captures, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
-
-    func write(_ name: String, _ text: String) throws {
-        let url = folder.appendingPathComponent(name)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(text.utf8).write(to: url)
-    }
-
-    func read(_ name: String) throws -> String { try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8) }
-    func size(_ name: String) -> Int { (try? FileManager.default.attributesOfItem(atPath: path(name))[.size] as? Int) ?? nil ?? -1 }
-    func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
-
-    func entries(_ under: String = "") -> [String] {
-        let root = folder.appendingPathComponent(under).resolvingSymlinksInPath().path
-        return (FileManager.default.enumerator(atPath: root)?.allObjects as? [String] ?? []).sorted()
-    }
-
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    func start(_ arguments: [String], environment: [String: String] = [:]) throws -> (Process, URL, URL) {
-        let executable = try #require(mtlab, "the mtlab executable was not found next to the tests; build with `swift build --build-tests`")
-        let id = UUID().uuidString
-        let out = captures.appendingPathComponent("\(id).out"), err = captures.appendingPathComponent("\(id).err")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = folder
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        try process.run()
-        return (process, out, err)
-    }
-
-    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
-        let (process, out, err) = try start(arguments, environment: environment)
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: try String(contentsOf: out, encoding: .utf8),
-                      stderr: try String(contentsOf: err, encoding: .utf8))
-    }
-}
-
 private let base = """
     [system]
     cpus = 2
@@ -87,7 +26,7 @@ private let sweepFile = """
 
 @Suite(.serialized) struct SweepCommandEndToEnd {
     @Test func runRerunShardsAndCollect() throws {
-        let lab = try Bench()
+        let lab = try Lab()
         try lab.write("configs/base.toml", base)
         try lab.write("sweeps/s.toml", sweepFile)
         let first = try lab.run(["sweep", "sweeps/s.toml", "--jobs", "2"])
@@ -100,11 +39,11 @@ private let sweepFile = """
         #expect(lab.entries("results/s").filter { !$0.hasPrefix("points/") }
             == ["failures.csv", "points", "results.csv", "results.json", "summary.csv", "summary.json", "sweep.json"])
         #expect(lab.entries("results/s/points").count == 8)
-        let results = try lab.read("results/s/results.csv")
+        let results = try lab.readText("results/s/results.csv")
 
         let rerun = try lab.run(["sweep", "sweeps/s.toml", "--resume"])
         #expect(rerun.status == 0 && rerun.stderr.contains("0 ran, 8 finished before, 0 failed"), "\(rerun.stderr)")
-        #expect(try lab.read("results/s/results.csv") == results)
+        #expect(try lab.readText("results/s/results.csv") == results)
 
         // Shards into a second folder, then collect: the same tables.
         try lab.write("sweeps/t.toml", sweepFile.replacingOccurrences(of: "results/s", with: "results/t"))
@@ -116,12 +55,12 @@ private let sweepFile = """
         for k in 2...3 { #expect(try lab.run(["sweep", "sweeps/t.toml", "--shard", "\(k)/3"]).status == 0) }
         let collected = try lab.run(["sweep", "sweeps/t.toml", "--collect"])
         #expect(collected.status == 0, "\(collected.stderr)")
-        #expect(try lab.read("results/t/results.csv") == results)
-        #expect(try lab.read("results/t/summary.csv") == lab.read("results/s/summary.csv"))
+        #expect(try lab.readText("results/t/results.csv") == results)
+        #expect(try lab.readText("results/t/summary.csv") == lab.readText("results/s/summary.csv"))
     }
 
     @Test func resumesAfterTheProcessIsKilled() throws {
-        let lab = try Bench()
+        let lab = try Lab()
         try lab.write("configs/base.toml", base.replacingOccurrences(of: "2000", with: "60000"))
         try lab.write("sweeps/s.toml", sweepFile.replacingOccurrences(of: "[1, 2]", with: "[1, 2, 3]"))
         let (process, _, _) = try lab.start(["sweep", "sweeps/s.toml", "--jobs", "1"])
@@ -140,11 +79,11 @@ private let sweepFile = """
         try lab.write("sweeps/fresh.toml", sweepFile.replacingOccurrences(of: "[1, 2]", with: "[1, 2, 3]")
             .replacingOccurrences(of: "results/s", with: "results/fresh"))
         #expect(try lab.run(["sweep", "sweeps/fresh.toml"]).status == 0)
-        #expect(try lab.read("results/s/results.csv") == lab.read("results/fresh/results.csv"))
+        #expect(try lab.readText("results/s/results.csv") == lab.readText("results/fresh/results.csv"))
     }
 
     @Test func badInputChangesNothing() throws {
-        let lab = try Bench()
+        let lab = try Lab()
         try lab.write("configs/base.toml", base)
         try lab.write("sweeps/s.toml", sweepFile)
         #expect(try lab.run(["sweep", "sweeps/s.toml"]).status == 0)
@@ -156,7 +95,7 @@ private let sweepFile = """
             ("configs/base.toml", base.replacingOccurrences(of: "ways = 2", with: "ways = 4"), "holds results of a different sweep"),
         ]
         for (file, contents, expected) in cases {
-            let original = try lab.read(file)
+            let original = try lab.readText(file)
             try lab.write(file, contents)
             let before = lab.entries().map { ($0, lab.size($0)) }.map { "\($0.0):\($0.1)" }
             let r = try lab.run(["sweep", "sweeps/s.toml"])
@@ -164,7 +103,7 @@ private let sweepFile = """
             #expect(r.stderr.hasPrefix("mtlab: error: ") && r.stderr.contains(expected), "\(r.stderr)")
             #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
             #expect(lab.entries().map { ($0, lab.size($0)) }.map { "\($0.0):\($0.1)" } == before, "\(expected)")
-            #expect(try lab.read("results/s/results.csv") == "kept\n")
+            #expect(try lab.readText("results/s/results.csv") == "kept\n")
             try lab.write(file, original)
         }
         let shard = try lab.run(["sweep", "sweeps/s.toml", "--shard", "3/2"])
@@ -174,7 +113,7 @@ private let sweepFile = """
 
 @Suite(.serialized) struct MRCAndPlotEndToEnd {
     @Test func mrcEqualsSeparateRuns() throws {
-        let lab = try Bench()
+        let lab = try Lab()
         try lab.write("m.toml", """
             [system]
             cpus = 2
@@ -190,7 +129,7 @@ private let sweepFile = """
             """)
         let r = try lab.run(["mrc", "m.toml", "-o", "m.csv"])
         #expect(r.status == 0, "\(r.stderr)")
-        let rows = try lab.read("m.csv").split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+        let rows = try lab.readText("m.csv").split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
         #expect(rows[0] == ["cpu", "sets", "ways", "lines", "bytes", "accesses", "misses", "miss_ratio"])
         for ways in [1, 5, 16] {
             let run = try lab.run(["run", "m.toml", "--set", "cache.ways=\(ways)", "--json", "-"])
@@ -204,7 +143,7 @@ private let sweepFile = """
     }
 
     @Test func plotsWriteDataAndScriptEvenWithoutGnuplot() throws {
-        let lab = try Bench()
+        let lab = try Lab()
         try lab.write("configs/base.toml", base)
         try lab.write("sweeps/s.toml", sweepFile)
         #expect(try lab.run(["sweep", "sweeps/s.toml"]).status == 0)
@@ -217,13 +156,13 @@ private let sweepFile = """
                                      environment: ["MTLAB_GNUPLOT": "/nonexistent/gnuplot"])
         #expect(scriptOnly.status == 0, "\(scriptOnly.stderr)")
         #expect(lab.entries().filter { $0.hasPrefix("f.") } == ["f.dat", "f.gp"])
-        let script = try lab.read("f.gp")
+        let script = try lab.readText("f.gp")
         #expect(script.contains("set output \"f.png\"") && script.contains("yerrorlines") && script.contains("\"Protocol\""))
-        #expect(try lab.read("f.dat").contains("# series 1: mesi"))
+        #expect(try lab.readText("f.dat").contains("# series 1: mesi"))
     }
 
     @Test func badPlotInputNamesTheColumnOrFile() throws {
-        let lab = try Bench()
+        let lab = try Lab()
         try lab.write("configs/base.toml", base)
         try lab.write("sweeps/s.toml", sweepFile)
         #expect(try lab.run(["sweep", "sweeps/s.toml"]).status == 0)
@@ -242,7 +181,7 @@ private let sweepFile = """
             #expect(r.status != 0)
             #expect(r.stderr.contains(expected), "\(r.stderr)")
             #expect(lab.entries() == before)
-            #expect(try lab.read("old.png") == "old")
+            #expect(try lab.readText("old.png") == "old")
         }
         let format = try lab.run(["plot", "results/s", "--x", "workload.stride", "--y", "miss_ratio", "-o", "f.jpg"])
         #expect(format.status != 0 && format.stderr.contains("must end in .png, .svg or .pdf"))
@@ -250,7 +189,7 @@ private let sweepFile = """
 
     @Test(.enabled(if: gnuplotInstalled, "gnuplot is not installed: install gnuplot-nox (scripts/setup.sh) to test rendering"))
     func everyKindRendersInEveryFormat() throws {
-        let lab = try Bench()
+        let lab = try Lab()
         try lab.write("configs/base.toml", base.replacingOccurrences(of: "cpus = 2", with: "cpus = 4"))
         try lab.write("sweeps/s.toml", sweepFile.replacingOccurrences(of: "\"coherence.protocol\"", with: "\"system.cpus\"")
             .replacingOccurrences(of: "[\"msi\", \"mesi\"]", with: "[1, 2, 4]"))
