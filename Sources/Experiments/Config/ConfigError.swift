@@ -10,8 +10,6 @@ public struct ConfigError: Error, CustomStringConvertible, Equatable, Sendable {
         case badOverride
         /// A table or key the config does not have.
         case unknownKey
-        /// A key reserved for a workload kind that a later version builds.
-        case notBuiltYet
         /// A value of the wrong TOML type.
         case wrongType
         /// A value of the right type outside its range.

@@ -49,8 +49,6 @@ public struct ConfigKey: Sendable {
         case string
         /// A number (integer or float) in the range.
         case number(ClosedRange<Double>)
-        /// Reserved for a later version; naming the key is an error.
-        case notBuiltYet
     }
 
     /// The dotted name, `table.key`.
@@ -61,21 +59,15 @@ public struct ConfigKey: Sendable {
     /// The accepted values, as the documentation says them.
     public let rangeText: String
     public let meaning: String
-    /// The key's value in a loaded config (nil for reserved keys): drives the resolved
-    /// config of every report, so no key can be left out of them. It returns nil when the
-    /// key does not apply to the config (`machine.*` for a trace, `workload.trace` for a guest).
-    let resolve: (@Sendable (RunConfiguration) -> ConfigValue?)?
+    /// The key's value in a loaded config: drives the resolved config of every report, so
+    /// no key can be left out of them. It returns nil when the key does not apply to the
+    /// config (`machine.*` for a trace, `workload.trace` for a guest).
+    let resolve: @Sendable (RunConfiguration) -> ConfigValue?
 
     /// The table part of the name (`cache` of `cache.ways`).
     public var table: String { String(name[..<name.firstIndex(of: ".")!]) }
     /// The key part of the name (`ways` of `cache.ways`).
     public var leaf: String { String(name[name.index(after: name.firstIndex(of: ".")!)...]) }
-    /// False for keys reserved for later versions.
-    public var isBuilt: Bool {
-        if case .notBuiltYet = type { return false }
-        return true
-    }
-
     /// Every key, in documentation (and report) order.
     public static let all: [ConfigKey] = [
         ConfigKey(name: "system.cpus", type: .integer(1...CPUSet.capacity), defaultText: "1", rangeText: "1…64",
@@ -158,7 +150,7 @@ public struct ConfigKey: Sendable {
     /// The trace formats `workload.format` accepts (the raw values of `MTrace.TraceFormat`).
     static let traceFormatNames = ["text", "din", "mtrace"]
 
-    /// The key named `name`, reserved ones included.
+    /// The key named `name`.
     public static func named(_ name: String) -> ConfigKey? { all.first { $0.name == name } }
 
     /// The tables of the config, in order.
@@ -170,7 +162,7 @@ public struct ConfigKey: Sendable {
 
     /// The built keys of `table`, by leaf name, for "valid keys are …" messages.
     static func validLeaves(of table: String) -> [String] {
-        all.filter { $0.table == table && $0.isBuilt }.map(\.leaf)
+        all.filter { $0.table == table }.map(\.leaf)
     }
 
     /// The key table as Markdown, exactly as the doc comment above shows it.
@@ -183,7 +175,6 @@ public struct ConfigKey: Sendable {
             case .choice, .string: type = "string"
             case .boolean: type = "boolean"
             case .number: type = "number"
-            case .notBuiltYet: type = "—"
             }
             lines.append("| `\(key.name)` | \(type) | \(key.defaultText) | \(key.rangeText) | \(key.meaning) |")
         }
@@ -198,14 +189,5 @@ public struct ConfigKey: Sendable {
         self.rangeText = rangeText
         self.meaning = meaning
         self.resolve = resolve
-    }
-
-    init(reserved name: String, meaning: String) {
-        self.name = name
-        self.type = .notBuiltYet
-        self.defaultText = "—"
-        self.rangeText = "not built yet in this version"
-        self.meaning = meaning
-        self.resolve = nil
     }
 }

@@ -112,11 +112,8 @@ public struct SweepDefinition: Sendable {
 
     static func gridValues(key: String, _ node: TOMLValueConvertible, file: String) throws -> [ConfigValue] {
         guard let spec = ConfigKey.named(key) else {
-            let valid = ConfigKey.all.filter(\.isBuilt).map(\.name).filter { $0 != "system.seed" }.joined(separator: ", ")
+            let valid = ConfigKey.all.map(\.name).filter { $0 != "system.seed" }.joined(separator: ", ")
             throw SweepError(place: file, message: "grid key \(key) is not a config key the base can take; valid keys are \(valid)")
-        }
-        guard spec.isBuilt else {
-            throw SweepError(place: file, message: "grid key \(key) is not built yet in this version (\(spec.meaning))")
         }
         guard key != "system.seed" else {
             throw SweepError(place: file, message: "grid key system.seed: list the seeds in the top-level seeds = [...] instead")
