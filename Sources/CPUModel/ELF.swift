@@ -130,42 +130,25 @@ public struct ELFImage: Sendable {
         }
         guard !segments.isEmpty else { throw fail("no loadable (PT_LOAD) segments") }
 
-        symbols = []
         codeRanges = []
         if shoff != 0 && shentsize >= 64 {
             for i in 0..<shnum {
                 let sh = shoff + i * shentsize
-                let sectionType = try read(sh + 4, UInt32.self)
-                if sectionType == 1, try read(sh + 8, UInt64.self) & 4 != 0 { // SHT_PROGBITS, SHF_EXECINSTR
+                if try read(sh + 4, UInt32.self) == 1, try read(sh + 8, UInt64.self) & 4 != 0 { // SHT_PROGBITS, SHF_EXECINSTR
                     let size = try read(sh + 32, UInt64.self)
                     if size > 0 { codeRanges.append(CodeRange(address: try read(sh + 16, UInt64.self), size: size)) }
                 }
-                guard sectionType == 2 else { continue } // SHT_SYMTAB
-                let symOffset = try read(sh + 24, UInt64.self)
-                let symSize = try read(sh + 32, UInt64.self)
-                let link = UInt64(try read(sh + 40, UInt32.self))
-                let entsize = max(24, try read(sh + 56, UInt64.self))
-                let strtab = shoff + link * shentsize
-                let strOffset = try read(strtab + 24, UInt64.self)
-                let strSize = try read(strtab + 32, UInt64.self)
-                let names = try slice(strOffset, strSize, "string table")
-                var s: UInt64 = 0
-                while s + 24 <= symSize {
-                    let sym = symOffset + s
-                    s += entsize
-                    let nameIndex = UInt64(try read(sym, UInt32.self))
-                    let info = try read(sym + 4, UInt8.self)
-                    let section = try read(sym + 6, UInt16.self)
-                    guard nameIndex != 0, nameIndex < strSize, section != 0 else { continue }
-                    let start = names.startIndex + Int(nameIndex)
-                    let end = names[start...].firstIndex(of: 0) ?? names.endIndex
-                    let name = String(decoding: names[start..<end], as: UTF8.self)
-                    let kind = info & 0xf
-                    guard kind <= 2, !name.isEmpty, !name.hasPrefix("$") else { continue } // notype, object, func
-                    symbols.append(Symbol(name: name, address: try read(sym + 8, UInt64.self),
-                                          size: try read(sym + 16, UInt64.self), isFunction: kind == 2))
-                }
             }
+        }
+        do {
+            // Functions, objects and plain labels; `$x`/`$d` mapping symbols say nothing.
+            symbols = try ELFSymbolTable(elf64: bytes).entries
+                .filter { $0.kind <= 2 && $0.isDefined && !$0.name.hasPrefix("$") }
+                .map { Symbol(name: $0.name, address: $0.address, size: $0.size, isFunction: $0.kind == 2) }
+        } catch .noSectionHeaders {
+            symbols = []  // a stripped executable still runs
+        } catch {
+            throw fail("truncated or corrupt section headers or symbol table (\(error))")
         }
         symbols.sort { ($0.address, $0.name) < ($1.address, $1.name) }
         if codeRanges.isEmpty {

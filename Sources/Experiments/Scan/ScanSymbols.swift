@@ -1,3 +1,4 @@
+import CPUModel
 import Foundation
 
 /// A problem with an input of `mtlab scan` other than the log: the `--symbols` file or an
@@ -59,64 +60,31 @@ public struct ScanSymbols: Sendable {
         guard bytes.count >= 64 else { throw fail("truncated ELF file: the header is cut short") }
         guard bytes[4] == 2 else { throw fail("a 32-bit ELF file: --symbols takes an ELF64 file") }
         guard bytes[5] == 1 else { throw fail("a big-endian ELF file: only little-endian ELF64 is supported") }
-        func u16(_ o: Int) -> Int { Int(bytes[o]) | Int(bytes[o + 1]) << 8 }
-        func u32(_ o: Int) -> UInt64 { (0..<4).reduce(0) { $0 | UInt64(bytes[o + $1]) << (8 * UInt64($1)) } }
-        func u64(_ o: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(bytes[o + $1]) << (8 * UInt64($1)) } }
-        func inFile(_ offset: UInt64, _ length: UInt64) -> Bool {
-            let (end, overflow) = offset.addingReportingOverflow(length)
-            return !overflow && end <= UInt64(bytes.count)
-        }
-
-        let sectionOffset = u64(0x28)
-        let entrySize = u16(0x3A)
-        let count = u16(0x3C)
-        guard count > 0 else { throw fail("no section headers, so no symbol table (stripped?)") }
-        guard entrySize >= 64, inFile(sectionOffset, UInt64(entrySize) * UInt64(count)) else {
+        let table: ELFSymbolTable
+        do {
+            table = try ELFSymbolTable(elf64: bytes)
+        } catch .noSectionHeaders {
+            throw fail("no section headers, so no symbol table (stripped?)")
+        } catch .corruptSectionTable {
             throw fail("truncated or corrupt ELF file: the section header table lies outside the file")
-        }
-        struct Section { var type: UInt64; var offset: UInt64; var size: UInt64; var link: Int; var entrySize: UInt64 }
-        let sections = (0..<count).map { i -> Section in
-            let o = Int(sectionOffset) + i * entrySize
-            return Section(type: u32(o + 4), offset: u64(o + 24), size: u64(o + 32), link: Int(u32(o + 40)), entrySize: u64(o + 56))
-        }
-        guard let table = sections.first(where: { $0.type == 2 }) ?? sections.first(where: { $0.type == 11 }) else {
-            throw fail("the ELF file has no symbol table (stripped?)")
-        }
-        guard table.link < sections.count else { throw fail("corrupt ELF file: the symbol table's string table is missing") }
-        let strings = sections[table.link]
-        let symbolSize = table.entrySize == 0 ? 24 : table.entrySize
-        guard symbolSize >= 24, inFile(table.offset, table.size), inFile(strings.offset, strings.size) else {
+        } catch .missingStringTable {
+            throw fail("corrupt ELF file: the symbol table's string table is missing")
+        } catch {
             throw fail("truncated or corrupt ELF file: the symbol table lies outside the file")
         }
-        func string(_ index: UInt64) -> String? {
-            guard index < strings.size else { return nil }
-            var end = Int(strings.offset + index)
-            let limit = Int(strings.offset + strings.size)
-            let start = end
-            while end < limit && bytes[end] != 0 { end += 1 }
-            guard end < limit else { return nil }
-            return String(decoding: bytes[start..<end], as: UTF8.self)
-        }
+        guard table.isPresent else { throw fail("the ELF file has no symbol table (stripped?)") }
 
         var objects: [ELFSymbol] = []
         var functions: [ELFSymbol] = []
         var perCPUStart: UInt64?
         var perCPUEnd: UInt64?
-        var o = Int(table.offset)
-        let end = Int(table.offset + table.size)
-        while o + 24 <= end {
-            defer { o += Int(symbolSize) }
-            let info = bytes[o + 4]
-            let section = u16(o + 6)
-            let value = u64(o + 8)
-            let size = u64(o + 16)
-            guard let symbolName = string(u32(o)), !symbolName.isEmpty else { continue }
-            if symbolName == "__per_cpu_start" { perCPUStart = value }
-            if symbolName == "__per_cpu_end" { perCPUEnd = value }
-            guard section != 0 else { continue }  // undefined
-            switch info & 0xF {
-            case 1 where size > 0: objects.append(ELFSymbol(name: symbolName, address: value, size: size))
-            case 2: functions.append(ELFSymbol(name: symbolName, address: value, size: size))
+        for entry in table.entries {
+            if entry.name == "__per_cpu_start" { perCPUStart = entry.address }
+            if entry.name == "__per_cpu_end" { perCPUEnd = entry.address }
+            guard entry.isDefined else { continue }
+            switch entry.kind {
+            case 1 where entry.size > 0: objects.append(ELFSymbol(name: entry.name, address: entry.address, size: entry.size))
+            case 2: functions.append(ELFSymbol(name: entry.name, address: entry.address, size: entry.size))
             default: break
             }
         }
