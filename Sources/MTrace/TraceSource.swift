@@ -12,6 +12,14 @@ public protocol AccessSink: AnyObject {
     func consume(_ accesses: UnsafeBufferPointer<Access>) throws
 }
 
+extension AccessSink {
+    /// Consumes one access, as a batch of one; loops should hand over whole batches.
+    public func write(_ access: Access) throws {
+        var copy = access
+        try withUnsafePointer(to: &copy) { try consume(UnsafeBufferPointer(start: $0, count: 1)) }
+    }
+}
+
 /// The batch size used when pumping a source into a sink: large enough to amortise the
 /// per-batch dispatch, small enough to stay in L2.
 public let defaultBatchSize = 4096

@@ -19,7 +19,6 @@ public struct DinTraceReader: TraceSource {
     /// 0 until the first record, then 1 traditional or 2 extended (a byte is cheap to test per line).
     private var formCode: UInt8 = 0
     private var firstRecordLine = 0
-    private var failure: TraceError?
 
     /// Opens `path`; `displayName` is what errors print and `chunkSize` the bytes read at a time.
     public init(path: String, displayName: String? = nil, chunkSize: Int = 1 << 20) throws {
@@ -40,20 +39,12 @@ public struct DinTraceReader: TraceSource {
     public var linesRead: Int { chunks.line }
 
     public mutating func read(into buffer: UnsafeMutableBufferPointer<Access>) throws -> Int {
-        if let failure { throw failure }
         guard let out = buffer.baseAddress else { return 0 }
         let count = buffer.count
         let tables = ByteTables.shared
         var produced = 0
         while produced < count {
-            if chunks.position == chunks.limit {
-                let more: Bool
-                do { more = try chunks.refill() } catch let error as TraceError {
-                    failure = error
-                    throw error
-                }
-                if !more { break }
-            }
+            guard try chunks.hasLines() else { break }
             let base = UnsafePointer(chunks.base)
             let limit = base + chunks.limit
             var p = base + chunks.position
@@ -81,8 +72,7 @@ public struct DinTraceReader: TraceSource {
                 formCode = form
                 let traceError = dinTraceError(error, lineStart: lineStart, file: chunks.input.displayName,
                                                line: line, firstRecordLine: firstRecordLine)
-                failure = traceError
-                throw traceError
+                throw chunks.fail(traceError)
             }
             formCode = form
             chunks.position = p - base

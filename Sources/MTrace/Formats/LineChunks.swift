@@ -35,6 +35,24 @@ final class LineChunks {
 
     deinit { base.deallocate() }
 
+    /// The first error the reader met: every later read throws it again rather than
+    /// resuming mid-file as if nothing had happened.
+    private(set) var failure: TraceError?
+
+    /// Records `error` as the reader's failure and returns it, for throwing.
+    func fail(_ error: TraceError) -> TraceError {
+        failure = error
+        return error
+    }
+
+    /// Whether unparsed complete lines are available, refilling when all were parsed;
+    /// false at the clean end of the input. Throws the reader's failure, old or new.
+    func hasLines() throws -> Bool {
+        if let failure { throw failure }
+        if position < limit { return true }
+        do { return try refill() } catch let error as TraceError { throw fail(error) }
+    }
+
     /// Makes more complete lines available after the parser has consumed all of them
     /// (`position == limit`); returns false once the input is exhausted.
     func refill() throws -> Bool {

@@ -9,7 +9,6 @@
 public struct TextTraceReader: TraceSource {
     private let chunks: LineChunks
     private let cpus: UInt64
-    private var failure: TraceError?
 
     /// Opens `path`; `cpus` is the run's CPU count, 1...65536 (every `cpu` field must be
     /// below it), `displayName` is what errors print, and `chunkSize` the bytes read at a time.
@@ -24,21 +23,13 @@ public struct TextTraceReader: TraceSource {
     public var linesRead: Int { chunks.line }
 
     public mutating func read(into buffer: UnsafeMutableBufferPointer<Access>) throws -> Int {
-        if let failure { throw failure }
         guard let out = buffer.baseAddress else { return 0 }
         let count = buffer.count
         let cpus = self.cpus
         let tables = ByteTables.shared
         var produced = 0
         while produced < count {
-            if chunks.position == chunks.limit {
-                let more: Bool
-                do { more = try chunks.refill() } catch let error as TraceError {
-                    failure = error
-                    throw error
-                }
-                if !more { break }
-            }
+            guard try chunks.hasLines() else { break }
             // Work on locals: class properties in the loop would cost an exclusivity check each.
             let base = UnsafePointer(chunks.base)
             let limit = base + chunks.limit
@@ -54,8 +45,7 @@ public struct TextTraceReader: TraceSource {
             } catch {
                 let traceError = textTraceError(error, lineStart: lineStart, file: chunks.input.displayName,
                                                 line: line, cpus: cpus)
-                failure = traceError
-                throw traceError
+                throw chunks.fail(traceError)
             }
             chunks.position = p - base
             chunks.line = line

@@ -13,12 +13,6 @@ public final class TextTraceWriter: AccessSink {
         output = try TraceFileOutput(path: path, displayName: displayName)
     }
 
-    /// Writes one access; prefer ``consume(_:)`` for many.
-    public func write(_ access: Access) throws {
-        var copy = access
-        try withUnsafePointer(to: &copy) { try consume(UnsafeBufferPointer(start: $0, count: 1)) }
-    }
-
     /// Writes a batch of accesses. Only loads, stores and atomics of 1...4096 bytes can be
     /// written; anything else throws ``TraceError`` and abandons the file.
     public func consume(_ accesses: UnsafeBufferPointer<Access>) throws {
@@ -102,12 +96,6 @@ public final class DinTraceWriter: AccessSink {
         requestedForm = form
         self.form = form
         output = try TraceFileOutput(path: path, displayName: displayName)
-    }
-
-    /// Writes one access; prefer ``consume(_:)`` for many.
-    public func write(_ access: Access) throws {
-        var copy = access
-        try withUnsafePointer(to: &copy) { try consume(UnsafeBufferPointer(start: $0, count: 1)) }
     }
 
     /// Writes a batch of accesses; throws ``TraceError`` (abandoning the file) for an access

@@ -145,9 +145,9 @@ public struct GeneratorSpec: Equatable, Hashable, Sendable {
         case .perCPUCounters: return GeneratedTrace(PerCPUCounters(common))
         case .sharedCounter: return GeneratedTrace(SharedCounter(common))
         case .lockCounter: return GeneratedTrace(LockCounter(common))
-        case .uniform: return GeneratedTrace(UniformRandom(common))
+        case .uniform: return GeneratedTrace(UniformRandom(common, shared: false))
         case .stream: return GeneratedTrace(SequentialStream(common))
-        case .readMostly: return GeneratedTrace(ReadMostlyTable(common))
+        case .readMostly: return GeneratedTrace(UniformRandom(common, shared: true))
         }
     }
 }

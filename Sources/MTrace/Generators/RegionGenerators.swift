@@ -1,21 +1,27 @@
 /// Patterns over a working set: private random and sequential accesses (capacity and
 /// miss-ratio studies) and a shared, rarely written table (read sharing and its cost).
 
-/// Each CPU reads or writes uniformly random `access_size` entries of its own working set
-/// (CPU c's region starts at `base + c × working set`, rounded up to a page): no sharing.
+/// Uniformly random `access_size` entries of a working set, read or written. Private
+/// (`uniform`): each CPU draws from its own set (CPU c's region starts at `base + c ×
+/// working set`, rounded up to a page), so nothing is shared. Shared (`read-mostly`): all
+/// CPUs look up one table at `base`, and an operation writes its entry with the (small, by
+/// default 1 %) write fraction, invalidating every other CPU's copy of that line.
 struct UniformRandom: OperationGenerator {
     static let maximumAccessesPerOperation = 1
     var context: OperationContext
     let entries: UInt64
-    init(_ context: OperationContext) {
+    let shared: Bool
+    init(_ context: OperationContext, shared: Bool) {
         self.context = context
+        self.shared = shared
         entries = UInt64(context.spec.workingSet / context.spec.accessSize)
     }
 
     mutating func next(into out: UnsafeMutablePointer<Access>) -> Int {
         guard let cpu = context.nextCPU() else { return 0 }
         let size = context.spec.accessSize
-        let address = context.region(of: cpu) + context.nextIndex(below: entries) * UInt64(size)
+        let base = shared ? GeneratorSpec.baseAddress : context.region(of: cpu)
+        let address = base + context.nextIndex(below: entries) * UInt64(size)
         out[0] = Access(cpu: cpu, kind: context.nextIsWrite() ? .store : .load, address: address, size: size)
         return 1
     }
@@ -42,27 +48,6 @@ struct SequentialStream: OperationGenerator {
         positions[cpu] = following
         out[0] = Access(cpu: cpu, kind: context.nextIsWrite() ? .store : .load,
                         address: context.region(of: cpu) + UInt64(offset), size: size)
-        return 1
-    }
-}
-
-/// All CPUs look up uniformly random entries of one shared table at `base`; an operation
-/// writes its entry with the (small, by default 1 %) write fraction, invalidating every
-/// other CPU's copy of that line.
-struct ReadMostlyTable: OperationGenerator {
-    static let maximumAccessesPerOperation = 1
-    var context: OperationContext
-    let entries: UInt64
-    init(_ context: OperationContext) {
-        self.context = context
-        entries = UInt64(context.spec.workingSet / context.spec.accessSize)
-    }
-
-    mutating func next(into out: UnsafeMutablePointer<Access>) -> Int {
-        guard let cpu = context.nextCPU() else { return 0 }
-        let size = context.spec.accessSize
-        let address = GeneratorSpec.baseAddress + context.nextIndex(below: entries) * UInt64(size)
-        out[0] = Access(cpu: cpu, kind: context.nextIsWrite() ? .store : .load, address: address, size: size)
         return 1
     }
 }
