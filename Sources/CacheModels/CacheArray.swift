@@ -11,7 +11,7 @@ public struct CacheArray {
     public let geometry: CacheGeometry
     public let replacement: ReplacementKind
     public let ways: Int
-    /// Line number per slot; meaningful only where `states[slot] != 0`.
+    /// Line number per slot, ``noLine`` where the way is invalid.
     public let tags: UnsafeMutablePointer<UInt64>
     /// 0 = invalid; any other value is the owner's (a coherence state).
     public let states: UnsafeMutablePointer<UInt8>
@@ -37,9 +37,7 @@ public struct CacheArray {
         self.ways = geometry.ways
         let slots = geometry.sets * geometry.ways
         tags = .allocate(capacity: slots)
-        // Empty ways carry the tag UInt64.max: only the last byte of the address space with
-        // 1-byte lines has that line number, and stale lookups of it must not be trusted.
-        tags.initialize(repeating: .max, count: slots)
+        tags.initialize(repeating: Self.noLine, count: slots)
         states = .allocate(capacity: slots)
         states.initialize(repeating: 0, count: slots)
         payloads = .allocate(capacity: slots)
@@ -58,46 +56,35 @@ public struct CacheArray {
 
     @inlinable public var slotCount: Int { geometry.sets * ways }
 
+    /// The tag of a way that holds no line. One line number has it too (the last byte of
+    /// the address space, with 1-byte lines); ``lookup(line:set:)`` checks states for it.
+    public static let noLine = UInt64.max
+
     /// Up to this many ways a set is scanned whole, without an early exit: the hit's way is
     /// random, so an early exit mispredicts the loop branch on most lookups.
-    @usableFromInline static let branchlessScanLimit = 32
+    @usableFromInline static let branchlessScanLimit = 64
 
     /// The slot holding `line` in `set`, or -1.
     @inlinable @inline(__always)
     public func lookup(line: UInt64, set: Int) -> Int {
-        let found = lookupIncludingStale(line: line, set: set)
-        return found >= 0 && states[found] != 0 ? found : -1
-    }
-
-    /// The slot whose tag is `line` in `set`, valid or not, or -1. An invalidated way keeps
-    /// its tag and payload until refilled, so its owner can recognise a line it just lost.
-    /// A valid match wins over a stale one (a set never holds two valid copies of a line).
-    @inlinable @inline(__always)
-    public func lookupIncludingStale(line: UInt64, set: Int) -> Int {
         let base = set &* ways
-        let end = base &+ ways
-        if ways <= Self.branchlessScanLimit {
-            var valid = -1, stale = -1
-            var slot = base
-            while slot < end {
-                let match = tags[slot] == line
-                let live = states[slot] != 0
-                valid = match && live ? slot : valid
-                stale = match && !live ? slot : stale
-                slot &+= 1
+        if ways <= Self.branchlessScanLimit && line != Self.noLine {
+            // Only valid ways carry a line's tag, so a tag match is a hit. The matches are
+            // gathered as bits, with no chain of dependent selects from way to way.
+            var matches: UInt64 = 0
+            var way = 0
+            while way < ways {
+                matches |= UInt64(tags[base &+ way] == line ? 1 : 0) &<< UInt64(truncatingIfNeeded: way)
+                way &+= 1
             }
-            return valid >= 0 ? valid : stale
+            return matches == 0 ? -1 : base &+ matches.trailingZeroBitCount
         }
-        var stale = -1
         var slot = base
-        while slot < end {
-            if tags[slot] == line {
-                if states[slot] != 0 { return slot }
-                stale = slot
-            }
+        while slot < base &+ ways {
+            if tags[slot] == line && states[slot] != 0 { return slot }
             slot &+= 1
         }
-        return stale
+        return -1
     }
 
     /// Records a hit on `slot` (LRU and PLRU update; FIFO and random do nothing).
@@ -162,6 +149,7 @@ public struct CacheArray {
     /// Leaves `slot` invalid (free for the next fill in its set).
     @inlinable @inline(__always)
     public func invalidate(slot: Int) {
+        tags[slot] = Self.noLine
         states[slot] = 0
         stamps[slot] = 0  // so that LRU and FIFO pick it first (see victim(set:))
     }

@@ -132,7 +132,7 @@ struct CoherenceEngine {
             let last = (access.address &+ (size &- 1)) >> lineShift
             var line = access.address >> lineShift
             var lo = Int(access.address & lineMask)
-            var found = (caches + cpu).pointee.lookupIncludingStale(line: line, set: Int(truncatingIfNeeded: line & setMask))
+            var found = (caches + cpu).pointee.lookup(line: line, set: Int(truncatingIfNeeded: line & setMask))
             if line == last && privateHit(cpu: cpu, slot: found, lo: lo, size: Int(size), kind: access.kind) { continue }
             // One line access per touched line, in ascending order (spec §2).
             while true {
@@ -142,7 +142,7 @@ struct CoherenceEngine {
                 if line == last { break }
                 line &+= 1
                 lo = 0
-                found = (caches + cpu).pointee.lookupIncludingStale(line: line, set: Int(truncatingIfNeeded: line & setMask))
+                found = (caches + cpu).pointee.lookup(line: line, set: Int(truncatingIfNeeded: line & setMask))
             }
         }
     }
@@ -157,7 +157,6 @@ struct CoherenceEngine {
         guard slot >= 0, maskWords == 1, !checkInvariants else { return false }
         let cache = caches + c
         let write = kind != .load
-        // (A stale way has state 0, which is never silent.)
         guard (write ? silentStoreHits : silentLoadHits) >> cache.pointee.states[slot] & 1 != 0 else { return false }
         let record = lines.record(Int(cache.pointee.payloads[slot]))
         // No detail block: no other CPU ever touched the line (and this one holds it).
@@ -181,8 +180,8 @@ struct CoherenceEngine {
 
     /// Simulates one line access and returns the line's record index. `accesses` and `hits`
     /// are not counted here: ``counters(ofCPU:)`` derives them from reads, writes and misses.
+    /// `found` is the line's slot in this CPU's cache, or -1.
     @inline(__always)
-    /// `found` is `lookupIncludingStale` of the line in this CPU's cache.
     mutating func lineAccess(cpu c: Int, line: UInt64, found: Int, lo: Int, hi: Int, kind: AccessKind) -> Int {
         let cb = UInt64(1) << UInt64(c)
         let write = kind != .load
@@ -198,8 +197,8 @@ struct CoherenceEngine {
         }
 
         let index: Int
-        let state = found >= 0 ? cache.pointee.states[found] : 0
-        if state != 0 {
+        if found >= 0 {
+            let state = cache.pointee.states[found]
             index = Int(cache.pointee.payloads[found])
             cache.pointee.touch(slot: found)
             // Most hits change nothing (the table says so; see `silentHits`): skip the cell.
@@ -215,10 +214,7 @@ struct CoherenceEngine {
                 cache.pointee.states[found] = t.next
             }
         } else {
-            // An invalid way that still carries this line's tag (left by an invalidation)
-            // still names its record: no hash probe for the typical coherence miss.
-            // (Empty ways carry the tag UInt64.max, so that one line number must not trust it.)
-            index = found >= 0 && line != .max ? Int(cache.pointee.payloads[found]) : lines.index(of: line, cpu: c)
+            index = lines.index(of: line, cpu: c)
             _ = lines.masks(of: index, cpu: c)  // gives the line a detail block on a second CPU's first touch
             let record = lines.record(index)
             counter.pointee.misses &+= 1

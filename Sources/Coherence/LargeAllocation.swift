@@ -1,3 +1,4 @@
+import CIntrinsics
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -12,13 +13,13 @@ enum LargeAllocation {
 
     /// Zero-filled memory for `count` values of `T`, aligned to at least 128 bytes.
     static func allocate<T>(_ type: T.Type, count: Int) -> UnsafeMutablePointer<T> {
-        let bytes = max(1, count * MemoryLayout<T>.stride)
-        if bytes < 4 * hugePage {
+        let bytes = byteCount(T.self, count)
+        if !isMapped(bytes) {
             let p = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 128)
             p.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
             return p.bindMemory(to: T.self, capacity: count)
         }
-        let rounded = (bytes + hugePage - 1) / hugePage * hugePage
+        let rounded = mappedSize(bytes)
         guard let p = mmap(nil, rounded, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
               p != MAP_FAILED else {
             fatalError("out of memory: cannot map \(rounded) bytes for the line table")
@@ -29,13 +30,36 @@ enum LargeAllocation {
         return p.bindMemory(to: T.self, capacity: count)
     }
 
-    /// Frees memory from ``allocate(_:count:)`` with the same `count`.
+    /// Grows memory from ``allocate(_:count:)`` to `newCount` values, keeping the first
+    /// `oldCount` and zero-filling the rest. Mapped memory is moved page by page (no copy,
+    /// and new pages are zeroed only when first touched) where the system can.
+    /// `T` must be trivial (no references), as everything in the line table is.
+    static func grow<T>(_ pointer: UnsafeMutablePointer<T>, from oldCount: Int, to newCount: Int) -> UnsafeMutablePointer<T> {
+        let oldBytes = byteCount(T.self, oldCount), newBytes = byteCount(T.self, newCount)
+        if isMapped(oldBytes),
+           let p = mtlab_grow_mapping(UnsafeMutableRawPointer(pointer), mappedSize(oldBytes), mappedSize(newBytes)) {
+            #if os(Linux)
+            _ = madvise(p, mappedSize(newBytes), MADV_HUGEPAGE)
+            #endif
+            return p.bindMemory(to: T.self, capacity: newCount)
+        }
+        let p = allocate(T.self, count: newCount)
+        p.moveInitialize(from: pointer, count: oldCount)
+        deallocate(pointer, count: oldCount)
+        return p
+    }
+
+    /// Frees memory from ``allocate(_:count:)`` or ``grow(_:from:to:)`` with the same `count`.
     static func deallocate<T>(_ pointer: UnsafeMutablePointer<T>, count: Int) {
-        let bytes = max(1, count * MemoryLayout<T>.stride)
-        if bytes < 4 * hugePage {
-            UnsafeMutableRawPointer(pointer).deallocate()
+        let bytes = byteCount(T.self, count)
+        if isMapped(bytes) {
+            munmap(UnsafeMutableRawPointer(pointer), mappedSize(bytes))
         } else {
-            munmap(UnsafeMutableRawPointer(pointer), (bytes + hugePage - 1) / hugePage * hugePage)
+            UnsafeMutableRawPointer(pointer).deallocate()
         }
     }
+
+    private static func byteCount<T>(_ type: T.Type, _ count: Int) -> Int { max(1, count * MemoryLayout<T>.stride) }
+    private static func isMapped(_ bytes: Int) -> Bool { bytes >= 4 * hugePage }
+    private static func mappedSize(_ bytes: Int) -> Int { (bytes + hugePage - 1) / hugePage * hugePage }
 }

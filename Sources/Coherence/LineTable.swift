@@ -141,19 +141,10 @@ struct LineTable {
 
     private mutating func growRecords() {
         let newCapacity = capacity * 2
-        let r = LargeAllocation.allocate(LineRecord.self, count: newCapacity)
-        r.moveInitialize(from: records, count: count)
-        LargeAllocation.deallocate(records, count: capacity)
-        let p = LargeAllocation.allocate(UInt64.self, count: newCapacity)
-        p.moveInitialize(from: presence, count: count)
-        LargeAllocation.deallocate(presence, count: capacity)
-        presence = p
-        records = r
+        records = LargeAllocation.grow(records, from: capacity, to: newCapacity)
+        presence = LargeAllocation.grow(presence, from: capacity, to: newCapacity)
         if maskWords > 1 {
-            let m = LargeAllocation.allocate(UInt64.self, count: newCapacity * 2 * maskWords)
-            m.moveInitialize(from: soleMasks, count: count * 2 * maskWords)
-            LargeAllocation.deallocate(soleMasks, count: capacity * 2 * maskWords)
-            soleMasks = m
+            soleMasks = LargeAllocation.grow(soleMasks, from: capacity * 2 * maskWords, to: newCapacity * 2 * maskWords)
         }
         capacity = newCapacity
     }
@@ -219,12 +210,8 @@ struct LineTable {
     private mutating func allocateDetail(for index: Int) {
         let block = cpus * 3 * maskWords
         if detailCount == detailCapacity {
-            let newCapacity = detailCapacity * 2
-            let d = LargeAllocation.allocate(UInt64.self, count: newCapacity * block)
-            d.moveInitialize(from: details, count: detailCount * block)
-            LargeAllocation.deallocate(details, count: detailCapacity * block)
-            details = d
-            detailCapacity = newCapacity
+            details = LargeAllocation.grow(details, from: detailCapacity * block, to: detailCapacity * 2 * block)
+            detailCapacity *= 2
         }
         let base = details + detailCount * block
         base.initialize(repeating: 0, count: block)

@@ -93,17 +93,21 @@ private func run(_ cache: inout CacheArray, _ lines: [UInt64]) -> [Int] {
         #expect(Array(a[8..<12]) == (0..<4).map { _ in Int(rng.next() % 8) })
     }
 
-    @Test func staleLookupFindsInvalidatedTag() throws {
+    @Test func invalidatedWayNeverMatches() throws {
         var cache = try oneSet(2, .lru)
         defer { cache.deallocate() }
         _ = run(&cache, [5, 6])
         cache.invalidate(slot: 1)
         #expect(cache.lookup(line: 6, set: 0) == -1)
-        #expect(cache.lookupIncludingStale(line: 6, set: 0) == 1)
-        // An empty way never matches, whatever the line.
+        #expect(cache.lookup(line: 5, set: 0) == 0)
+        // An empty way never matches, whatever the line, including the one line number
+        // that equals the empty tag.
         var fresh = try oneSet(2, .lru)
         defer { fresh.deallocate() }
-        #expect(fresh.lookupIncludingStale(line: 0, set: 0) == -1)
+        #expect(fresh.lookup(line: 0, set: 0) == -1)
+        #expect(fresh.lookup(line: CacheArray.noLine, set: 0) == -1)
+        fresh.fill(slot: 1, line: CacheArray.noLine, state: 1, payload: 7)
+        #expect(fresh.lookup(line: CacheArray.noLine, set: 0) == 1)
     }
 
     /// LRU and FIFO against a list model: the obvious implementation of the spec.

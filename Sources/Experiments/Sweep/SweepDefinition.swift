@@ -111,7 +111,7 @@ public struct SweepDefinition: Sendable {
     }
 
     static func gridValues(key: String, _ node: TOMLValueConvertible, file: String) throws -> [ConfigValue] {
-        guard let spec = ConfigKey.named(key) else {
+        guard ConfigKey.named(key) != nil else {
             let valid = ConfigKey.all.map(\.name).filter { $0 != "system.seed" }.joined(separator: ", ")
             throw SweepError(place: file, message: "grid key \(key) is not a config key the base can take; valid keys are \(valid)")
         }
