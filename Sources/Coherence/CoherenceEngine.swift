@@ -1,6 +1,24 @@
 import CacheModels
 import MTrace
 
+/// A protocol's hits on a line that no peer holds, as flat bits: the next state of each
+/// state (a byte each) and the states whose hit is an upgrade.
+struct PrivateHitTransitions {
+    var states: UInt64 = 0
+    var upgrades: UInt64 = 0
+
+    init(_ table: ProtocolTable, _ event: ProtocolEvent) {
+        for state in table.states where state != .invalid {
+            guard let t = table[state, event] else { continue }
+            // A hit that would need more than an upgrade count (a snoop, a writeback) would
+            // be a table the fast path cannot serve; no protocol has one.
+            precondition(t.actions.isSubset(of: [.hit, .upgrade]), "hit in \(state) on \(event) has actions \(t.actions)")
+            states |= UInt64(t.next.rawValue) << (UInt64(state.rawValue) * 8)
+            if t.actions.contains(.upgrade) { upgrades |= 1 << UInt64(state.rawValue) }
+        }
+    }
+}
+
 /// The hot loop: per-CPU caches joined by a protocol table, with the counters of spec §5
 /// and the line table of spec §6.
 ///
@@ -23,6 +41,16 @@ struct CoherenceEngine {
     /// protocol table, so the engine may skip looking the cell up.
     let silentLoadHits: UInt8
     let silentStoreHits: UInt8
+    /// The fast paths (``privateHit``, ``privateMiss``) apply: one-word byte masks, no checker.
+    let fastPaths: Bool
+    /// What a load (store) hit does on a line no peer holds, for ``privateHit``.
+    let privateLoadHits: PrivateHitTransitions
+    let privateStoreHits: PrivateHitTransitions
+    /// The states a load (store) miss fills when no peer holds the line.
+    let privateLoadFill: UInt8
+    let privateStoreFill: UInt8
+    /// Bit s set: evicting a line in state s writes it back.
+    let writebackStates: UInt8
     /// Packed protocol cells (``ProtocolTable/packed()``).
     let cells: UnsafeMutablePointer<UInt16>
     let caches: UnsafeMutablePointer<CacheArray>
@@ -55,6 +83,14 @@ struct CoherenceEngine {
         }
         silentLoadHits = silent(.load)
         silentStoreHits = silent(.store)
+        fastPaths = maskWords == 1 && !configuration.checkInvariants
+        privateLoadHits = PrivateHitTransitions(table, .load)
+        privateStoreHits = PrivateHitTransitions(table, .store)
+        privateLoadFill = table[.invalid, .load]!.next.rawValue
+        privateStoreFill = table[.invalid, .store]!.next.rawValue
+        writebackStates = table.states.reduce(0) { mask, state in
+            table[state, .replacement]?.actions.contains(.writeback) == true ? mask | 1 << state.rawValue : mask
+        }
         let packed = table.packed()
         cells = .allocate(capacity: packed.count)
         cells.initialize(from: packed, count: packed.count)
@@ -72,7 +108,7 @@ struct CoherenceEngine {
                 throw error
             }
         }
-        counters = .allocate(capacity: cpus)  // accesses and hits stay 0: see counters(ofCPU:)
+        counters = .allocate(capacity: cpus)  // reads and hits stay 0: see counters(ofCPU:)
         counters.initialize(repeating: CoherenceCounters(), count: cpus)
         transferCounts = .allocate(capacity: cpus * cpus)
         transferCounts.initialize(repeating: 0, count: cpus * cpus)
@@ -85,7 +121,7 @@ struct CoherenceEngine {
     /// The spec counters of `cpu`, completing the two the hot loop leaves out.
     func counters(ofCPU cpu: Int) -> CoherenceCounters {
         var c = counters[cpu]
-        c.accesses = c.reads + c.writes
+        c.reads = c.accesses - c.writes
         c.hits = c.accesses - c.misses
         return c
     }
@@ -111,6 +147,16 @@ struct CoherenceEngine {
     // MARK: Batches
 
     mutating func apply(_ batch: UnsafeBufferPointer<Access>) throws {
+        // The loop runs on a local copy: its fields cannot alias the buffers the loop
+        // stores into, so the optimiser keeps them in registers instead of reloading them
+        // after every counter or record update.
+        var local = self
+        defer { self = local }
+        try local.simulate(batch)
+    }
+
+    @_transparent
+    mutating func simulate(_ batch: UnsafeBufferPointer<Access>) throws {
         let lineMask = UInt64(lineSize - 1)
         let count = batch.count
         for i in 0..<count {
@@ -133,15 +179,24 @@ struct CoherenceEngine {
             var line = access.address >> lineShift
             var lo = Int(access.address & lineMask)
             var found = (caches + cpu).pointee.lookup(line: line, set: Int(truncatingIfNeeded: line & setMask))
-            if line == last && privateHit(cpu: cpu, slot: found, lo: lo, size: Int(size), kind: access.kind) { continue }
+            var known = -1
+            if line == last && fastPaths {
+                if found >= 0 {
+                    if privateHit(cpu: cpu, slot: found, lo: lo, size: Int(size), kind: access.kind) { continue }
+                } else {
+                    known = lines.index(of: line, cpu: cpu)
+                    if privateMiss(cpu: cpu, line: line, index: known, lo: lo, size: Int(size), kind: access.kind) { continue }
+                }
+            }
             // One line access per touched line, in ascending order (spec §2).
             while true {
                 let hi = line == last ? Int((access.address &+ (size &- 1)) & lineMask) &+ 1 : lineSize
-                let index = lineAccess(cpu: cpu, line: line, found: found, lo: lo, hi: hi, kind: access.kind)
+                let index = lineAccess(cpu: cpu, line: line, found: found, known: known, lo: lo, hi: hi, kind: access.kind)
                 if checkInvariants { try checkInvariant(line: line, index: index, after: cpu) }
                 if line == last { break }
                 line &+= 1
                 lo = 0
+                known = -1
                 found = (caches + cpu).pointee.lookup(line: line, set: Int(truncatingIfNeeded: line & setMask))
             }
         }
@@ -152,49 +207,89 @@ struct CoherenceEngine {
     /// The most common line access, done with the least work: a hit that the protocol table
     /// says changes nothing, on a line only this CPU has touched, with one-word byte masks.
     /// Returns false, having changed nothing, when the access is not of that kind.
-    @inline(__always)
+    @_transparent
     mutating func privateHit(cpu c: Int, slot: Int, lo: Int, size: Int, kind: AccessKind) -> Bool {
-        guard slot >= 0, maskWords == 1, !checkInvariants else { return false }
         let cache = caches + c
         let write = kind != .load
-        guard (write ? silentStoreHits : silentLoadHits) >> cache.pointee.states[slot] & 1 != 0 else { return false }
         let record = lines.record(Int(cache.pointee.payloads[slot]))
-        // No detail block: no other CPU ever touched the line (and this one holds it).
+        // No detail block: no other CPU ever touched the line (and this one holds it), so
+        // no peer holds it either and the hit's transition needs no snoop.
         guard record.pointee.detail < 0 else { return false }
         cache.pointee.touch(slot: slot)
+        let state = UInt64(cache.pointee.states[slot])
+        let next = write ? privateStoreHits : privateLoadHits
+        cache.pointee.states[slot] = UInt8(truncatingIfNeeded: next.states >> (state &* 8))
+        counters[c].upgrades &+= UInt64(truncatingIfNeeded: next.upgrades >> state & 1)
         let cb = UInt64(1) << UInt64(c)
         let bits = ByteRange(lo: lo, hi: lo &+ size).bits
+        // Loads and stores mix at random in most traces: no branch on which this is.
+        let writing: UInt64 = write ? ~0 : 0
+        countAccess(counters + c, kind: kind)
         record.pointee.accesses &+= 1
-        if write {
-            counters[c].writes &+= 1
-            if kind == .atomic { counters[c].atomics &+= 1 }
-            record.pointee.writers |= cb
-            record.pointee.soleWrite |= bits
-        } else {
-            counters[c].reads &+= 1
-            record.pointee.readers |= cb
-            record.pointee.soleRead |= bits
-        }
+        record.pointee.readers |= cb & ~writing
+        record.pointee.writers |= cb & writing
+        record.pointee.soleRead |= bits & ~writing
+        record.pointee.soleWrite |= bits & writing
         return true
     }
 
-    /// Simulates one line access and returns the line's record index. `accesses` and `hits`
-    /// are not counted here: ``counters(ofCPU:)`` derives them from reads, writes and misses.
-    /// `found` is the line's slot in this CPU's cache, or -1.
+    /// The common miss, done with the least work: a line no other CPU ever touched (so no
+    /// peer holds it, it was never invalidated and it has no detail block), with one-word
+    /// byte masks. Returns false, having changed nothing, when the access is not of that kind.
+    @_transparent
+    mutating func privateMiss(cpu c: Int, line: UInt64, index: Int, lo: Int, size: Int, kind: AccessKind) -> Bool {
+        let record = lines.record(index)
+        guard record.pointee.detail < 0 && Int(record.pointee.soleCPU) == c else { return false }
+        let cache = caches + c
+        let counter = counters + c
+        let cb = UInt64(1) << UInt64(c)
+        let write = kind != .load
+        let writing: UInt64 = write ? ~0 : 0
+        let bits = ByteRange(lo: lo, hi: lo &+ size).bits
+        countAccess(counter, kind: kind)
+        counter.pointee.misses &+= 1
+        counter.pointee.coldMisses &+= (record.pointee.readers | record.pointee.writers) & cb == 0 ? 1 : 0
+        record.pointee.misses &+= 1
+        record.pointee.accesses &+= 1
+        record.pointee.readers |= cb & ~writing
+        record.pointee.writers |= cb & writing
+        record.pointee.soleRead |= bits & ~writing
+        record.pointee.soleWrite |= bits & writing
+        let set = Int(truncatingIfNeeded: line & setMask)
+        let victim = cache.pointee.victim(set: set)
+        let victimState = cache.pointee.states[victim]
+        if victimState != 0 {
+            counter.pointee.evictions &+= 1
+            counter.pointee.writebacks &+= UInt64(truncatingIfNeeded: writebackStates >> victimState & 1)
+            if tracksPresence { lines.present(Int(cache.pointee.payloads[victim])).pointee &= ~cb }
+        }
+        cache.pointee.fill(slot: victim, line: line, state: write ? privateStoreFill : privateLoadFill,
+                           payload: UInt32(truncatingIfNeeded: index))
+        if tracksPresence { lines.present(index).pointee |= cb }
+        return true
+    }
+
+    /// Counts a line access of `kind` with no branch on the kind: `accesses`, `writes` and
+    /// `atomics` (``counters(ofCPU:)`` derives `reads` and `hits`).
     @inline(__always)
-    mutating func lineAccess(cpu c: Int, line: UInt64, found: Int, lo: Int, hi: Int, kind: AccessKind) -> Int {
+    func countAccess(_ counter: UnsafeMutablePointer<CoherenceCounters>, kind: AccessKind) {
+        counter.pointee.accesses &+= 1
+        counter.pointee.writes &+= kind != .load ? 1 : 0
+        counter.pointee.atomics &+= kind == .atomic ? 1 : 0
+    }
+
+    /// Simulates one line access and returns the line's record index.
+    /// `found` is the line's slot in this CPU's cache, or -1; `known` the line's record
+    /// index if the caller looked it up, or -1.
+    @_transparent
+    mutating func lineAccess(cpu c: Int, line: UInt64, found: Int, known: Int, lo: Int, hi: Int, kind: AccessKind) -> Int {
         let cb = UInt64(1) << UInt64(c)
         let write = kind != .load
         let bytes = ByteRange(lo: lo, hi: hi)
         let set = Int(truncatingIfNeeded: line & setMask)
         let cache = caches + c
         let counter = counters + c
-        if write {
-            counter.pointee.writes &+= 1
-            if kind == .atomic { counter.pointee.atomics &+= 1 }
-        } else {
-            counter.pointee.reads &+= 1
-        }
+        countAccess(counter, kind: kind)
 
         let index: Int
         if found >= 0 {
@@ -214,7 +309,7 @@ struct CoherenceEngine {
                 cache.pointee.states[found] = t.next
             }
         } else {
-            index = lines.index(of: line, cpu: c)
+            index = known >= 0 ? known : lines.index(of: line, cpu: c)
             _ = lines.masks(of: index, cpu: c)  // gives the line a detail block on a second CPU's first touch
             let record = lines.record(index)
             counter.pointee.misses &+= 1
@@ -252,9 +347,7 @@ struct CoherenceEngine {
             let victimState = cache.pointee.states[victim]
             if victimState != 0 {
                 counter.pointee.evictions &+= 1
-                if transition(victimState, .replacement).actions.contains(.writeback) {
-                    counter.pointee.writebacks &+= 1
-                }
+                counter.pointee.writebacks &+= transition(victimState, .replacement).actions.contains(.writeback) ? 1 : 0
                 // The snoop filter only matters to coherent protocols (and to the checker).
                 if tracksPresence {
                     lines.present(Int(cache.pointee.payloads[victim])).pointee &= ~cb
@@ -267,9 +360,16 @@ struct CoherenceEngine {
         let record = lines.record(index)
         record.pointee.accesses &+= 1
         let masks = lines.masks(of: index, cpu: c)
+        let writing: UInt64 = write ? ~0 : 0
+        record.pointee.readers |= cb & ~writing
+        record.pointee.writers |= cb & writing
+        if maskWords == 1 {
+            masks.read.pointee |= bytes.bits & ~writing
+            masks.write.pointee |= bytes.bits & writing
+        } else {
+            mark(write ? masks.write : masks.read, bytes)
+        }
         if write {
-            record.pointee.writers |= cb
-            mark(masks.write, bytes)
             // Bytes written while other CPUs' copies are invalid decide their next miss's class.
             var waiting = record.pointee.invalidated & ~cb
             if waiting != 0 {
@@ -280,9 +380,6 @@ struct CoherenceEngine {
                     mark(pending + d &* maskWords, bytes)
                 } while waiting != 0
             }
-        } else {
-            record.pointee.readers |= cb
-            mark(masks.read, bytes)
         }
         return index
     }
