@@ -363,12 +363,7 @@ struct CoherenceEngine {
         let writing: UInt64 = write ? ~0 : 0
         record.pointee.readers |= cb & ~writing
         record.pointee.writers |= cb & writing
-        if maskWords == 1 {
-            masks.read.pointee |= bytes.bits & ~writing
-            masks.write.pointee |= bytes.bits & writing
-        } else {
-            mark(write ? masks.write : masks.read, bytes)
-        }
+        mark(write ? masks.write : masks.read, bytes)
         if write {
             // Bytes written while other CPUs' copies are invalid decide their next miss's class.
             var waiting = record.pointee.invalidated & ~cb

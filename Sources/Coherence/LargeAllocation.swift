@@ -12,7 +12,11 @@ enum LargeAllocation {
     static let hugePage = 2 << 20
 
     /// Zero-filled memory for `count` values of `T`, aligned to at least 128 bytes.
-    static func allocate<T>(_ type: T.Type, count: Int) -> UnsafeMutablePointer<T> {
+    ///
+    /// - Parameter populate: map every page now. For a table that is read at random before
+    ///   it is written (a hash table), this saves a second fault per page: a first read
+    ///   maps the shared zero page, and the first write must then replace it.
+    static func allocate<T>(_ type: T.Type, count: Int, populate: Bool = false) -> UnsafeMutablePointer<T> {
         let bytes = byteCount(T.self, count)
         if !isMapped(bytes) {
             let p = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 128)
@@ -20,7 +24,11 @@ enum LargeAllocation {
             return p.bindMemory(to: T.self, capacity: count)
         }
         let rounded = mappedSize(bytes)
-        guard let p = mmap(nil, rounded, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+        var flags = MAP_PRIVATE | MAP_ANONYMOUS
+        #if os(Linux)
+        if populate { flags |= MAP_POPULATE }
+        #endif
+        guard let p = mmap(nil, rounded, PROT_READ | PROT_WRITE, flags, -1, 0),
               p != MAP_FAILED else {
             fatalError("out of memory: cannot map \(rounded) bytes for the line table")
         }

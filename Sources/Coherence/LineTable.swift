@@ -152,7 +152,7 @@ struct LineTable {
     private mutating func rehash() {
         let old = slots, oldCount = hashMask + 1
         let slotCount = oldCount * 2
-        slots = LargeAllocation.allocate(LineSlot.self, count: slotCount)
+        slots = LargeAllocation.allocate(LineSlot.self, count: slotCount, populate: true)
         hashShift = UInt64(64 - slotCount.trailingZeroBitCount)
         hashMask = slotCount - 1
         for i in 0..<oldCount where old[i].entry != 0 {
