@@ -55,6 +55,9 @@ struct CoherenceEngine {
     let cells: UnsafeMutablePointer<UInt16>
     let caches: UnsafeMutablePointer<CacheArray>
     let counters: UnsafeMutablePointer<CoherenceCounters>
+    /// Line accesses per CPU and data kind (load, store, atomic), at `cpu * kindsPerCPU + kind`.
+    let kindCounts: UnsafeMutablePointer<UInt64>
+    static let kindsPerCPU = 4
     /// Transfers from CPU i to CPU j at `i * cpus + j` (see ``transferMatrix()``).
     let transferCounts: UnsafeMutablePointer<UInt64>
     var lines: LineTable
@@ -108,8 +111,10 @@ struct CoherenceEngine {
                 throw error
             }
         }
-        counters = .allocate(capacity: cpus)  // reads and hits stay 0: see counters(ofCPU:)
+        counters = .allocate(capacity: cpus)  // accesses, reads, writes, atomics, hits stay 0: see counters(ofCPU:)
         counters.initialize(repeating: CoherenceCounters(), count: cpus)
+        kindCounts = .allocate(capacity: cpus * Self.kindsPerCPU)
+        kindCounts.initialize(repeating: 0, count: cpus * Self.kindsPerCPU)
         transferCounts = .allocate(capacity: cpus * cpus)
         transferCounts.initialize(repeating: 0, count: cpus * cpus)
         lines = LineTable(cpus: cpus, lineSize: lineSize)
@@ -121,7 +126,11 @@ struct CoherenceEngine {
     /// The spec counters of `cpu`, completing the two the hot loop leaves out.
     func counters(ofCPU cpu: Int) -> CoherenceCounters {
         var c = counters[cpu]
-        c.reads = c.accesses - c.writes
+        let kinds = kindCounts + cpu * Self.kindsPerCPU
+        c.reads = kinds[Int(AccessKind.load.rawValue)]
+        c.atomics = kinds[Int(AccessKind.atomic.rawValue)]
+        c.writes = kinds[Int(AccessKind.store.rawValue)] + c.atomics
+        c.accesses = c.reads + c.writes
         c.hits = c.accesses - c.misses
         return c
     }
@@ -131,6 +140,7 @@ struct CoherenceEngine {
         caches.deinitialize(count: cpus)
         caches.deallocate()
         counters.deallocate()
+        kindCounts.deallocate()
         transferCounts.deallocate()
         cells.deallocate()
         lines.deallocate()
@@ -219,17 +229,12 @@ struct CoherenceEngine {
         let state = UInt64(cache.pointee.states[slot])
         let next = write ? privateStoreHits : privateLoadHits
         cache.pointee.states[slot] = UInt8(truncatingIfNeeded: next.states >> (state &* 8))
-        counters[c].upgrades &+= UInt64(truncatingIfNeeded: next.upgrades >> state & 1)
+        if next.upgrades != 0 { counters[c].upgrades &+= next.upgrades >> state & 1 }
         let cb = UInt64(1) << UInt64(c)
         let bits = ByteRange(lo: lo, hi: lo &+ size).bits
-        // Loads and stores mix at random in most traces: no branch on which this is.
-        let writing: UInt64 = write ? ~0 : 0
-        countAccess(counters + c, kind: kind)
+        countAccess(cpu: c, kind: kind)
         record.pointee.accesses &+= 1
-        record.pointee.readers |= cb & ~writing
-        record.pointee.writers |= cb & writing
-        record.pointee.soleRead |= bits & ~writing
-        record.pointee.soleWrite |= bits & writing
+        LineRecord.markSole(record, cpuBit: cb, bits: bits, write: write)
         return true
     }
 
@@ -244,17 +249,13 @@ struct CoherenceEngine {
         let counter = counters + c
         let cb = UInt64(1) << UInt64(c)
         let write = kind != .load
-        let writing: UInt64 = write ? ~0 : 0
         let bits = ByteRange(lo: lo, hi: lo &+ size).bits
-        countAccess(counter, kind: kind)
+        countAccess(cpu: c, kind: kind)
         counter.pointee.misses &+= 1
         counter.pointee.coldMisses &+= (record.pointee.readers | record.pointee.writers) & cb == 0 ? 1 : 0
         record.pointee.misses &+= 1
         record.pointee.accesses &+= 1
-        record.pointee.readers |= cb & ~writing
-        record.pointee.writers |= cb & writing
-        record.pointee.soleRead |= bits & ~writing
-        record.pointee.soleWrite |= bits & writing
+        LineRecord.markSole(record, cpuBit: cb, bits: bits, write: write)
         let set = Int(truncatingIfNeeded: line & setMask)
         let victim = cache.pointee.victim(set: set)
         let victimState = cache.pointee.states[victim]
@@ -269,13 +270,11 @@ struct CoherenceEngine {
         return true
     }
 
-    /// Counts a line access of `kind` with no branch on the kind: `accesses`, `writes` and
-    /// `atomics` (``counters(ofCPU:)`` derives `reads` and `hits`).
+    /// Counts a line access of `kind`: one increment, with no branch on the kind
+    /// (``counters(ofCPU:)`` derives `accesses`, `reads`, `writes` and `atomics`).
     @inline(__always)
-    func countAccess(_ counter: UnsafeMutablePointer<CoherenceCounters>, kind: AccessKind) {
-        counter.pointee.accesses &+= 1
-        counter.pointee.writes &+= kind != .load ? 1 : 0
-        counter.pointee.atomics &+= kind == .atomic ? 1 : 0
+    func countAccess(cpu: Int, kind: AccessKind) {
+        kindCounts[cpu &* Self.kindsPerCPU &+ Int(kind.rawValue)] &+= 1
     }
 
     /// Simulates one line access and returns the line's record index.
@@ -289,7 +288,7 @@ struct CoherenceEngine {
         let set = Int(truncatingIfNeeded: line & setMask)
         let cache = caches + c
         let counter = counters + c
-        countAccess(counter, kind: kind)
+        countAccess(cpu: c, kind: kind)
 
         let index: Int
         if found >= 0 {
@@ -453,15 +452,15 @@ struct CoherenceEngine {
     struct ByteRange {
         let lo: Int
         let hi: Int
-        /// The bytes as a mask when they fall in one word (always, for lines ≤ 64 bytes).
+        /// The bytes as a mask, for lines ≤ 64 bytes (one-word masks; meaningless otherwise).
         let bits: UInt64
 
         @inline(__always)
         init(lo: Int, hi: Int) {
             self.lo = lo
             self.hi = hi
-            let n = hi &- lo
-            bits = n >= 64 ? ~0 : ((1 << UInt64(n)) &- 1) << UInt64(lo & 63)
+            // 1...64 ones from bit lo (with one word, lo + count ≤ 64); no branch.
+            bits = ((~0 as UInt64) &>> UInt64(truncatingIfNeeded: 64 &- (hi &- lo))) &<< UInt64(truncatingIfNeeded: lo)
         }
     }
 

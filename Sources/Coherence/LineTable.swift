@@ -35,6 +35,20 @@ struct LineRecord {
     }
 }
 
+extension LineRecord {
+    /// Adds the CPU to the readers or writers and the bytes to the sole CPU's read or write
+    /// mask. Loads and stores mix at random in most traces: both fields of each pair are
+    /// updated, one with nothing, so no branch is mispredicted.
+    @inline(__always)
+    static func markSole(_ record: UnsafeMutablePointer<LineRecord>, cpuBit: UInt64, bits: UInt64, write: Bool) {
+        let writing: UInt64 = write ? ~0 : 0
+        record.pointee.readers |= cpuBit & ~writing
+        record.pointee.writers |= cpuBit & writing
+        record.pointee.soleRead |= bits & ~writing
+        record.pointee.soleWrite |= bits & writing
+    }
+}
+
 /// Where one CPU's read and write byte masks of a line live.
 struct ByteMasks {
     var read: UnsafeMutablePointer<UInt64>
