@@ -134,3 +134,41 @@ import Testing
         }
     }
 }
+
+/// `scanHex` (eight digits looked up at once) against digit-by-digit parsing.
+@Suite struct HexScanningTests {
+    /// The obvious parser: digits until a non-digit; nil past 64 bits.
+    static func reference(_ bytes: [UInt8]) -> (UInt64?, Int) {
+        var value: UInt64 = 0
+        var i = 0
+        while i < bytes.count, let d = Int(String(UnicodeScalar(bytes[i])), radix: 16) {
+            if value >> 60 != 0 { return (nil, i) }
+            value = value << 4 | UInt64(d)
+            i += 1
+        }
+        return (value, i)
+    }
+
+    @Test func agreesWithDigitByDigitParsing() {
+        var rng = SplitMix64(seed: 0x4E4)
+        let digits = Array("0123456789abcdefABCDEF".utf8)
+        let ends = Array(" \t\n\r#gx,".utf8)
+        for _ in 0..<20_000 {
+            let length = 1 + Int(rng.next() % 20)
+            var field = (0..<length).map { _ in digits[Int(rng.next() % UInt64(digits.count))] }
+            if rng.next() % 4 == 0 { field.insert(contentsOf: [UInt8](repeating: UInt8(ascii: "0"), count: Int(rng.next() % 6)), at: 0) }
+            // The field ends the buffer's lines (slack follows) or is followed by more bytes.
+            let tail = rng.next() % 2 == 0 ? [ends[Int(rng.next() % UInt64(ends.count))]] + Array("123456789abcdef0".utf8) : [UInt8(ascii: "\n")]
+            let bytes = field + tail
+            let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: bytes.count + lineBufferSlack)
+            defer { buffer.deallocate() }
+            buffer.initialize(from: bytes, count: bytes.count)
+            (buffer + bytes.count).initialize(repeating: 0, count: lineBufferSlack)
+            var q = UnsafePointer(buffer)
+            let got = scanHex(&q, hex: ByteTables.shared.hex)
+            let (expected, consumed) = Self.reference(bytes)
+            #expect(got == expected, "\(String(decoding: field, as: UTF8.self))")
+            if expected != nil { #expect(q - UnsafePointer(buffer) == consumed, "\(String(decoding: field, as: UTF8.self))") }
+        }
+    }
+}

@@ -122,15 +122,8 @@ func parseDinLine(_ cursor: inout UnsafePointer<UInt8>, form: inout UInt8, table
     // address: hex, optional 0x.
     let addressAt = q
     if q.pointee == asciiZero && (q[1] | 0x20) == 0x78 { q += 2 }
-    var h = tables.hex[Int(q.pointee)]
-    guard h < 16 else { throw LineFault(.dinAddress, addressAt - start) }
-    var address: UInt64 = 0
-    repeat {
-        guard address >> 60 == 0 else { throw LineFault(.addressTooLarge, addressAt - start) }
-        address = address << 4 | UInt64(h)
-        q += 1
-        h = tables.hex[Int(q.pointee)]
-    } while h < 16
+    guard tables.hex[Int(q.pointee)] < 16 else { throw LineFault(.dinAddress, addressAt - start) }
+    guard let address = scanHex(&q, hex: tables.hex) else { throw LineFault(.addressTooLarge, addressAt - start) }
     c = q.pointee
     guard isDinFieldEnd(c) else { throw LineFault(.dinAddress, addressAt - start) }
 
@@ -146,7 +139,7 @@ func parseDinLine(_ cursor: inout UnsafePointer<UInt8>, form: inout UInt8, table
     repeat { q += 1 } while isBlank(q.pointee)
     let sizeAt = q
     if q.pointee == asciiZero && (q[1] | 0x20) == 0x78 { q += 2 }
-    h = tables.hex[Int(q.pointee)]
+    var h = tables.hex[Int(q.pointee)]
     guard h < 16 else { throw LineFault(.dinSize, sizeAt - start) }
     var size: UInt64 = 0
     repeat {

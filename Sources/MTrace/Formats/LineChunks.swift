@@ -30,7 +30,14 @@ final class LineChunks {
         self.input = input
         self.chunkSize = chunkSize
         capacity = chunkSize + 1
-        base = .allocate(capacity: capacity)
+        base = Self.allocateBuffer(capacity)
+    }
+
+    /// A line buffer of `capacity` bytes and zeroed ``lineBufferSlack`` after them.
+    private static func allocateBuffer(_ capacity: Int) -> UnsafeMutablePointer<UInt8> {
+        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity + lineBufferSlack)
+        (p + capacity).initialize(repeating: 0, count: lineBufferSlack)
+        return p
     }
 
     deinit { base.deallocate() }
@@ -68,7 +75,7 @@ final class LineChunks {
         while true {
             if end == capacity - 1 {
                 // No newline in a full buffer: one line is longer than a chunk.
-                let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
+                let grown = Self.allocateBuffer(capacity * 2)
                 grown.moveInitialize(from: base, count: end)
                 base.deallocate()
                 base = grown

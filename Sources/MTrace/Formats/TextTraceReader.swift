@@ -106,14 +106,9 @@ func parseTextLine(_ cursor: inout UnsafePointer<UInt8>, cpus: UInt64, tables: B
     var address: UInt64 = 0
     if q.pointee == asciiZero && q[1] == 0x78 {  // "0x"
         q += 2
-        var h = tables.hex[Int(q.pointee)]
-        guard h < 16 else { throw LineFault(.textAddress, addressAt - start) }
-        repeat {
-            guard address >> 60 == 0 else { throw LineFault(.addressTooLarge, addressAt - start) }
-            address = address << 4 | UInt64(h)
-            q += 1
-            h = tables.hex[Int(q.pointee)]
-        } while h < 16
+        guard tables.hex[Int(q.pointee)] < 16 else { throw LineFault(.textAddress, addressAt - start) }
+        guard let hexAddress = scanHex(&q, hex: tables.hex) else { throw LineFault(.addressTooLarge, addressAt - start) }
+        address = hexAddress
     } else {
         digit = q.pointee &- asciiZero
         guard digit < 10 else { throw LineFault(.textAddress, addressAt - start) }
