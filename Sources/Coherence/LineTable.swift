@@ -149,7 +149,7 @@ struct LineTable {
         if maskWords > 1 { (soleMasks + index * 2 * maskWords).initialize(repeating: 0, count: 2 * maskWords) }
         count += 1
         slots[slot] = LineSlot(line: line, entry: UInt64(index) &+ 1)
-        if count * 2 > hashMask + 1 { rehash() }
+        if count * 4 > (hashMask + 1) * 3 { rehash() }
         return index
     }
 
