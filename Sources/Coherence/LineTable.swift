@@ -65,8 +65,9 @@ struct LineSlot {
 /// The line table: an open-addressing hash from line number to a dense record index, the
 /// records, and their byte masks, all in flat manually-managed buffers.
 ///
-/// Memory per touched line (lines ≤ 64 bytes): a 128-byte record (masks inline) and 16–32 B
-/// of hash slots; a line touched by two or more CPUs adds a detail block of 24 B per CPU of
+/// Memory per touched line (lines ≤ 64 bytes): a 128-byte record (masks inline), 8 B of snoop
+/// filter and 21–43 B of hash slots (the table is kept 3/8 to 3/4 full); a line touched by
+/// two or more CPUs adds a detail block of 24 B per CPU of
 /// the run (read, write and written-since-invalidated masks). Wider lines add
 /// 16 B × line_size / 64 of masks, and scale the detail block by line_size / 64.
 struct LineTable {
