@@ -157,16 +157,6 @@ struct CoherenceEngine {
     // MARK: Batches
 
     mutating func apply(_ batch: UnsafeBufferPointer<Access>) throws {
-        // The loop runs on a local copy: its fields cannot alias the buffers the loop
-        // stores into, so the optimiser keeps them in registers instead of reloading them
-        // after every counter or record update.
-        var local = self
-        defer { self = local }
-        try local.simulate(batch)
-    }
-
-    @_transparent
-    mutating func simulate(_ batch: UnsafeBufferPointer<Access>) throws {
         let lineMask = UInt64(lineSize - 1)
         let count = batch.count
         for i in 0..<count {
@@ -214,9 +204,10 @@ struct CoherenceEngine {
 
     // MARK: One line access
 
-    /// The most common line access, done with the least work: a hit that the protocol table
-    /// says changes nothing, on a line only this CPU has touched, with one-word byte masks.
-    /// Returns false, having changed nothing, when the access is not of that kind.
+    /// The most common line access, done with the least work: a hit on a line only this CPU
+    /// has touched (so no peer holds it and no transition needs a snoop), with one-word
+    /// byte masks. Returns false, having changed nothing, when the access is not of that kind.
+    // (`@_transparent` because `@inline(__always)` left these calls out of line in `apply`.)
     @_transparent
     mutating func privateHit(cpu c: Int, slot: Int, lo: Int, size: Int, kind: AccessKind) -> Bool {
         let cache = caches + c
