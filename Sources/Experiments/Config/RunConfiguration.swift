@@ -52,6 +52,19 @@ public struct RunConfiguration: Equatable {
         self.file = file
     }
 
+    /// The file the workload reads (a trace, an ELF or a guest's source), resolved; nil for
+    /// a generator.
+    public var inputPath: String? {
+        switch workload {
+        case .trace(let t): return t.resolvedPath
+        case .emulated(let e):
+            switch e.program {
+            case .elf(_, let resolvedPath), .guest(_, let resolvedPath, _): return resolvedPath
+            }
+        case .generator: return nil
+        }
+    }
+
     /// The emulated workload, if this config runs one.
     public var emulated: EmulatedWorkload? {
         if case let .emulated(e) = workload { return e }

@@ -39,7 +39,7 @@ public struct SweepPlan {
     public let identity: String
 
     /// Bumped when a result's meaning changes, so that old results are not reused.
-    public static let resultVersion = 1
+    public static let resultVersion = 2
 
     /// Loads the base config and every point's config. Throws ``SweepError`` when the base
     /// fails to load or no point gives a valid config; points that fail alone become runs
@@ -75,6 +75,7 @@ public struct SweepPlan {
         self.points = points
 
         var runs: [SweepRun] = []
+        var fingerprints: [String: String] = [:]
         var loaded = 0
         var firstError: String?
         for point in points {
@@ -90,7 +91,7 @@ public struct SweepPlan {
             for seed in definition.seeds {
                 if var c = configuration {
                     c.seed = seed
-                    let canonical = Self.canonical(c)
+                    let canonical = Self.canonical(c, fingerprints: &fingerprints)
                     runs.append(SweepRun(point: point.index, seed: seed, key: stableHash(canonical), canonical: canonical,
                                          configuration: c, loadError: nil))
                 } else {
@@ -108,9 +109,17 @@ public struct SweepPlan {
 
     /// A run's configuration as canonical text: every resolved key, the seed only when it can
     /// change the run (otherwise every seed names the same simulation).
-    static func canonical(_ c: RunConfiguration) -> String {
+    ///
+    /// The file the run reads (trace, ELF or guest source) is named by path in the keys and
+    /// identified by content on an `input=` line, so a file rewritten in place gives new
+    /// keys instead of old results. `fingerprints` caches them by resolved path.
+    static func canonical(_ c: RunConfiguration, fingerprints: inout [String: String]) -> String {
         var lines = ["mtlab sweep run v\(resultVersion)"]
         for (key, value) in c.resolvedValues where key != "system.seed" { lines.append("\(key)=\(value)") }
+        if let path = c.inputPath {
+            if fingerprints[path] == nil { fingerprints[path] = fileFingerprint(path: path) ?? "unreadable" }
+            lines.append("input=" + fingerprints[path]!)
+        }
         lines.append(c.seedMatters ? "system.seed=\(c.seed)" : "system.seed=any (cannot change this run)")
         return lines.joined(separator: "\n") + "\n"
     }
