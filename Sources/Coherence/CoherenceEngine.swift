@@ -337,7 +337,7 @@ struct CoherenceEngine {
             let victimState = cache.pointee.states[victim]
             if victimState != 0 {
                 counter.pointee.evictions &+= 1
-                counter.pointee.writebacks &+= transition(victimState, .replacement).actions.contains(.writeback) ? 1 : 0
+                counter.pointee.writebacks &+= UInt64(truncatingIfNeeded: writebackStates >> victimState & 1)
                 // The snoop filter only matters to coherent protocols (and to the checker).
                 if tracksPresence {
                     lines.present(Int(cache.pointee.payloads[victim])).pointee &= ~cb
