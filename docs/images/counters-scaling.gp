@@ -20,7 +20,7 @@ set ylabel "Movement per operation"
 set logscale x 2
 set xtics ("1" 1, "2" 2, "4" 4, "8" 8, "16" 16, "32" 32)
 set offsets graph 0.03, graph 0.03, graph 0.05, graph 0.05
-set key below horizontal center reverse Left width 1 samplen 1.5 spacing 1.0 noopaque
+set key below horizontal center reverse Left width 1 maxrows 2 samplen 1.5 spacing 1.0 noopaque
 set yrange [0:*]
 set key title "Stride (bytes)"
 plot "counters-scaling.dat" index 0 using 1:2:3:4 with yerrorlines linetype 1 title "8", \

@@ -296,8 +296,14 @@ struct SeriesPlot {
         }
         let corners = ["top right", "top left", "bottom right", "bottom left"]
         let counts = corners.map(covered)
-        // No free corner: below the plot, where it covers nothing.
-        guard let free = counts.firstIndex(of: 0) else { return "below horizontal center reverse Left width 1" }
+        // No free corner: below the plot, where it covers nothing, in at least two columns:
+        // one column of long titles would squeeze the plot until its y label is cut off.
+        // (Long titles need gnuplot's column width trimmed to fit two columns; short ones
+        // would then touch.)
+        guard let free = counts.firstIndex(of: 0) else {
+            let longTitles = series.contains { $0.name.count >= 12 }
+            return "below horizontal center reverse Left width \(longTitles ? -1 : 1) maxrows \(max(1, (series.count + 1) / 2))"
+        }
         return corners[free]
     }
 
