@@ -57,6 +57,7 @@ struct CoherenceEngine {
     let counters: UnsafeMutablePointer<CoherenceCounters>
     /// Line accesses per CPU and data kind (load, store, atomic), at `cpu * kindsPerCPU + kind`.
     let kindCounts: UnsafeMutablePointer<UInt64>
+    /// The three data kinds, padded to four so a CPU's counts share a cache line.
     static let kindsPerCPU = 4
     /// Transfers from CPU i to CPU j at `i * cpus + j` (see ``transferMatrix()``).
     let transferCounts: UnsafeMutablePointer<UInt64>
