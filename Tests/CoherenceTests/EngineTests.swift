@@ -118,4 +118,23 @@ private func geometry(sets: Int = 4, ways: Int = 2, line: Int = 64) -> CacheGeom
         _ = checkEngine(configuration, trace, batches: [997])
         #expect(Set(trace.map { $0.address >> 5 }).count > 3000)
     }
+
+    /// Enough lines that records, snoop filter and detail blocks outgrow the small-allocation
+    /// limit and then grow as mappings moved page by page (`LargeAllocation.grow`); each
+    /// line is written by one CPU and read by the next, so every line has a detail block.
+    @Test func mappedTablesGrowWithoutLosingARecord() throws {
+        let lines = 90_000, cpus = 16
+        var trace: [Access] = []
+        trace.reserveCapacity(3 * lines)
+        for k in 0..<lines {
+            let address = UInt64(k) * 64 + UInt64(k % 61)
+            trace.append(Access(cpu: k % cpus, kind: .store, address: address, size: 1 + k % 3))
+            trace.append(Access(cpu: (k + 1) % cpus, kind: .load, address: address, size: 1))
+            // A later touch of an older line, so records are found again after each growth.
+            trace.append(Access(cpu: (k + 2) % cpus, kind: .load, address: UInt64(k / 2) * 64, size: 2))
+        }
+        let configuration = SimulatorConfiguration(cpus: cpus, geometry: try CacheGeometry(sets: 64, ways: 4, lineSize: 64),
+                                                   coherence: .mesi)
+        #expect(checkEngine(configuration, trace, batches: [4096]))
+    }
 }
