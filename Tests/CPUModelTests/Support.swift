@@ -22,9 +22,23 @@ enum Guests {
     static func build(_ files: [String], runtime: Bool, flags: [String] = [], name: String? = nil) throws -> String {
         let base = name ?? (files[0] as NSString).lastPathComponent.replacingOccurrences(of: ".", with: "_")
         let output = scratch + "/" + base + ".elf"
-        try builder.build(sources: files.map { directory + "/" + $0 }, output: output, runtime: runtime,
-                          flags: ["-I", directory + "/tests"] + flags)
+        try buildInPlace(output) { temporary in
+            try builder.build(sources: files.map { directory + "/" + $0 }, output: temporary, runtime: runtime,
+                              flags: ["-I", directory + "/tests"] + flags)
+        }
         return output
+    }
+
+    /// Runs `build` into a private path and renames the result to `output`. Tests run in
+    /// parallel and some build the same guest; the linker deletes an existing output before
+    /// writing it, so building in place would let another test find the file missing.
+    private static func buildInPlace(_ output: String, _ build: (String) throws -> Void) throws {
+        let temporary = output + ".\(UUID().uuidString).tmp"
+        defer { try? FileManager.default.removeItem(atPath: temporary) }
+        try build(temporary)
+        guard rename(temporary, output) == 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: output])
+        }
     }
 
     /// Builds an inline source (assembly if `suffix` is "S") into an ELF.
@@ -33,8 +47,10 @@ enum Guests {
         let path = scratch + "/" + name + "." + suffix
         try source.write(toFile: path, atomically: true, encoding: .utf8)
         let output = scratch + "/" + name + ".elf"
-        try builder.build(sources: [path], output: output, runtime: runtime,
-                          flags: ["-I", directory + "/tests"] + flags)
+        try buildInPlace(output) { temporary in
+            try builder.build(sources: [path], output: temporary, runtime: runtime,
+                              flags: ["-I", directory + "/tests"] + flags)
+        }
         return output
     }
 
