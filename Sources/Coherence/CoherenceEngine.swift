@@ -1,20 +1,24 @@
 import CacheModels
 import MTrace
 
-/// A protocol's hits on a line that no peer holds, as flat bits: the next state of each
-/// state (a byte each) and the states whose hit is an upgrade.
-struct PrivateHitTransitions {
+/// What a protocol's load (or store) hits do, as flat bits the hot loop can index by state:
+/// the next state of each state (a byte each), the states whose hit is an upgrade, and the
+/// states whose hit is silent (keeps the state, does nothing else).
+struct HitTransitions {
     var states: UInt64 = 0
     var upgrades: UInt64 = 0
+    var silent: UInt64 = 0
 
     init(_ table: ProtocolTable, _ event: ProtocolEvent) {
         for state in table.states where state != .invalid {
             guard let t = table[state, event] else { continue }
-            // A hit that would need more than an upgrade count (a snoop, a writeback) would
-            // be a table the fast path cannot serve; no protocol has one.
+            // An own hit only counts an upgrade (whose snoop the engine does); a table with
+            // more would need the fast path to change.
             precondition(t.actions.isSubset(of: [.hit, .upgrade]), "hit in \(state) on \(event) has actions \(t.actions)")
+            let bit = UInt64(1) << UInt64(state.rawValue)
             states |= UInt64(t.next.rawValue) << (UInt64(state.rawValue) * 8)
-            if t.actions.contains(.upgrade) { upgrades |= 1 << UInt64(state.rawValue) }
+            if t.actions.contains(.upgrade) { upgrades |= bit }
+            if t == Transition(next: state, actions: .hit) { silent |= bit }
         }
     }
 }
@@ -37,15 +41,12 @@ struct CoherenceEngine {
     /// Keep the snoop filter (`LineTable.present`) exact (coherent protocols, or checking mode).
     let tracksPresence: Bool
     let checkInvariants: Bool
-    /// Bit s set: a load (store) hit in state s is a plain hit that keeps the state, by the
-    /// protocol table, so the engine may skip looking the cell up.
-    let silentLoadHits: UInt8
-    let silentStoreHits: UInt8
+    /// What load (store) hits do: ``privateHit`` applies them directly; the general path
+    /// skips the protocol cell of a silent hit.
+    let loadHits: HitTransitions
+    let storeHits: HitTransitions
     /// The fast paths (``privateHit``, ``privateMiss``) apply: one-word byte masks, no checker.
     let fastPaths: Bool
-    /// What a load (store) hit does on a line no peer holds, for ``privateHit``.
-    let privateLoadHits: PrivateHitTransitions
-    let privateStoreHits: PrivateHitTransitions
     /// The states a load (store) miss fills when no peer holds the line.
     let privateLoadFill: UInt8
     let privateStoreFill: UInt8
@@ -80,16 +81,9 @@ struct CoherenceEngine {
         tracksPresence = coherent || configuration.checkInvariants
         checkInvariants = configuration.checkInvariants
         let table = ProtocolTable.of(configuration.coherence)
-        func silent(_ event: ProtocolEvent) -> UInt8 {
-            table.states.reduce(0) { mask, state in
-                table[state, event] == Transition(next: state, actions: .hit) ? mask | 1 << state.rawValue : mask
-            }
-        }
-        silentLoadHits = silent(.load)
-        silentStoreHits = silent(.store)
+        loadHits = HitTransitions(table, .load)
+        storeHits = HitTransitions(table, .store)
         fastPaths = maskWords == 1 && !configuration.checkInvariants
-        privateLoadHits = PrivateHitTransitions(table, .load)
-        privateStoreHits = PrivateHitTransitions(table, .store)
         privateLoadFill = table[.invalid, .load]!.next.rawValue
         privateStoreFill = table[.invalid, .store]!.next.rawValue
         writebackStates = table.states.reduce(0) { mask, state in
@@ -219,14 +213,10 @@ struct CoherenceEngine {
         guard record.pointee.detail < 0 else { return false }
         cache.pointee.touch(slot: slot)
         let state = UInt64(cache.pointee.states[slot])
-        let next = write ? privateStoreHits : privateLoadHits
+        let next = write ? storeHits : loadHits
         cache.pointee.states[slot] = UInt8(truncatingIfNeeded: next.states >> (state &* 8))
         if next.upgrades != 0 { counters[c].upgrades &+= next.upgrades >> state & 1 }
-        let cb = UInt64(1) << UInt64(c)
-        let bits = ByteRange(lo: lo, hi: lo &+ size).bits
-        countAccess(cpu: c, kind: kind)
-        record.pointee.accesses &+= 1
-        LineRecord.markSole(record, cpuBit: cb, bits: bits, write: write)
+        countPrivateAccess(record, cpu: c, lo: lo, size: size, kind: kind)
         return true
     }
 
@@ -241,13 +231,10 @@ struct CoherenceEngine {
         let counter = counters + c
         let cb = UInt64(1) << UInt64(c)
         let write = kind != .load
-        let bits = ByteRange(lo: lo, hi: lo &+ size).bits
-        countAccess(cpu: c, kind: kind)
         counter.pointee.misses &+= 1
         counter.pointee.coldMisses &+= (record.pointee.readers | record.pointee.writers) & cb == 0 ? 1 : 0
         record.pointee.misses &+= 1
-        record.pointee.accesses &+= 1
-        LineRecord.markSole(record, cpuBit: cb, bits: bits, write: write)
+        countPrivateAccess(record, cpu: c, lo: lo, size: size, kind: kind)
         let set = Int(truncatingIfNeeded: line & setMask)
         let victim = cache.pointee.victim(set: set)
         let victimState = cache.pointee.states[victim]
@@ -260,6 +247,16 @@ struct CoherenceEngine {
                            payload: UInt32(truncatingIfNeeded: index))
         if tracksPresence { lines.present(index).pointee |= cb }
         return true
+    }
+
+    /// What every private line access adds: the CPU's access count, and the record's count,
+    /// reader or writer and sole-CPU byte mask.
+    @inline(__always)
+    func countPrivateAccess(_ record: UnsafeMutablePointer<LineRecord>, cpu c: Int, lo: Int, size: Int, kind: AccessKind) {
+        countAccess(cpu: c, kind: kind)
+        record.pointee.accesses &+= 1
+        LineRecord.markSole(record, cpuBit: UInt64(1) << UInt64(c), bits: ByteRange(lo: lo, hi: lo &+ size).bits,
+                            write: kind != .load)
     }
 
     /// Counts a line access of `kind`: one increment, with no branch on the kind
@@ -290,8 +287,8 @@ struct CoherenceEngine {
             let state = cache.pointee.states[found]
             index = Int(cache.pointee.payloads[found])
             cache.pointee.touch(slot: found)
-            // Most hits change nothing (the table says so; see `silentHits`): skip the cell.
-            if (write ? silentStoreHits : silentLoadHits) >> state & 1 == 0 {
+            // Most hits change nothing (the table says so): skip the cell.
+            if (write ? storeHits : loadHits).silent >> state & 1 == 0 {
                 let t = transition(state, write ? .store : .load)
                 if t.actions.contains(.upgrade) {
                     counter.pointee.upgrades &+= 1
