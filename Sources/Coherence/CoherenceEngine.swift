@@ -155,10 +155,15 @@ struct CoherenceEngine {
         let lineMask = UInt64(lineSize - 1)
         let count = batch.count
         for i in 0..<count {
-            // Lines that miss live in DRAM-sized tables: start loading their hash slot 16
-            // accesses ahead, so those misses overlap. (Also fetching the record behind the
-            // slot, a dependent load, measured no faster.)
-            if i &+ 16 < count { lines.prefetchSlot(of: batch[i &+ 16].address >> lineShift) }
+            // Lines that miss live in DRAM-sized tables, reached by a chain of dependent
+            // loads: hash slot, record, detail block. Each link is started a few accesses
+            // before the next needs it (16, 8, 4 ahead), so the misses of many accesses
+            // overlap. The detail stage serves only runs with more than one CPU.
+            if i &+ 16 < count { lines.prefetchSlot(of: batch[i &+ 16].address &>> lineShift) }
+            if i &+ 8 < count { lines.prefetchRecord(of: batch[i &+ 8].address &>> lineShift) }
+            if cpus > 1 && i &+ 4 < count {
+                lines.prefetchDetail(of: batch[i &+ 4].address &>> lineShift, cpu: Int(batch[i &+ 4].cpu))
+            }
             let access = batch[i]
             let cpu = Int(access.cpu)
             guard cpu < cpus else { throw AccessError.cpuOutOfRange(access, cpus: cpus) }
@@ -170,8 +175,8 @@ struct CoherenceEngine {
             guard size >= 1, size <= UInt64(maximumAccessSize) else { throw AccessError.badSize(access) }
             let (end, overflow) = access.address.addingReportingOverflow(size)
             guard !overflow || end == 0 else { throw AccessError.addressOverflow(access) }
-            let last = (access.address &+ (size &- 1)) >> lineShift
-            var line = access.address >> lineShift
+            let last = (access.address &+ (size &- 1)) &>> lineShift
+            var line = access.address &>> lineShift
             var lo = Int(access.address & lineMask)
             var found = (caches + cpu).pointee.lookup(line: line, set: Int(truncatingIfNeeded: line & setMask))
             var known = -1
@@ -427,8 +432,8 @@ struct CoherenceEngine {
             for slot in 0..<cache.pointee.slotCount { apply(&self, slot) }
             return
         }
-        let first = address >> lineShift
-        let last = (address &+ (size &- 1)) >> lineShift
+        let first = address &>> lineShift
+        let last = (address &+ (size &- 1)) &>> lineShift
         var line = first
         while true {
             let slot = cache.pointee.lookup(line: line, set: Int(truncatingIfNeeded: line & setMask))

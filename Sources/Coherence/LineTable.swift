@@ -119,7 +119,7 @@ struct LineTable {
 
     @inline(__always)
     private static func slot(of line: UInt64, shift: UInt64) -> Int {
-        Int(truncatingIfNeeded: (line &* 0x9E37_79B9_7F4A_7C15) >> shift)
+        Int(truncatingIfNeeded: (line &* 0x9E37_79B9_7F4A_7C15) &>> shift)
     }
 
     /// The record index of `line`, creating the record (first toucher `cpu`) if it is new.
@@ -139,6 +139,29 @@ struct LineTable {
     @inline(__always)
     func prefetchSlot(of line: UInt64) {
         mtlab_prefetch(slots + Self.slot(of: line, shift: hashShift))
+    }
+
+    /// Starts loading the record of `line` when its hash slot (prefetched earlier) holds it
+    /// at the first probe.
+    @inline(__always)
+    func prefetchRecord(of line: UInt64) {
+        let slot = slots[Self.slot(of: line, shift: hashShift)]
+        if slot.line == line && slot.entry != 0 { mtlab_prefetch(records + Int(truncatingIfNeeded: slot.entry &- 1)) }
+    }
+
+    /// Starts loading `cpu`'s mask rows of `line` when the line has a detail block and its
+    /// slot and record (prefetched earlier) hold it.
+    @inline(__always)
+    func prefetchDetail(of line: UInt64, cpu: Int) {
+        let slot = slots[Self.slot(of: line, shift: hashShift)]
+        guard slot.line == line && slot.entry != 0 else { return }
+        let detail = records[Int(truncatingIfNeeded: slot.entry &- 1)].detail
+        guard detail >= 0 else { return }
+        let row = cpus &* maskWords
+        let base = details + (Int(detail) &* 3 &* row &+ cpu &* maskWords)
+        mtlab_prefetch(base)
+        mtlab_prefetch(base + row)
+        mtlab_prefetch(base + 2 &* row)
     }
 
     @inline(never)

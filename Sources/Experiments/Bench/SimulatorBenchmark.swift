@@ -49,6 +49,7 @@ public struct SimulatorBenchmark {
         }
         if cases.contains("b") {
             let shared = trace.enumerated().map { i, a in var a = a; a.cpu = UInt16(i % 8); return a }
+            results.append(try bareMESI(shared, geometry))
             let (rate, misses) = try simulate(shared, SimulatorConfiguration(
                 cpus: 8, geometry: geometry, replacement: .lru, coherence: .mesi))
             results.append(Case(name: "b", description: "8 CPUs, MESI, same caches (in memory)",
@@ -133,6 +134,65 @@ public struct SimulatorBenchmark {
             if seconds < best.0 { best = (seconds, sim.result().totals.misses) }
         }
         return (Double(accesses.count) / best.0, best.1)
+    }
+
+    /// The least any MESI simulator of (b) does per access: the baseline's tag arrays, one
+    /// per CPU, with a state per line; a miss looks the line up in every peer's cache and
+    /// downgrades or invalidates it there, a store hit in S invalidates the peers' copies.
+    /// No counters, statistics or snoop filter. Its misses must equal (b)'s.
+    private func bareMESI(_ accesses: [Access], _ geometry: CacheGeometry) throws -> Case {
+        let cpus = 8
+        let shared: UInt8 = 1, exclusive: UInt8 = 2, modified: UInt8 = 3
+        var best = (Double.infinity, UInt64(0))
+        for _ in 0..<repeats {
+            let caches = UnsafeMutablePointer<CacheArray>.allocate(capacity: cpus)
+            for c in 0..<cpus {
+                (caches + c).initialize(to: try CacheArray(geometry: geometry, replacement: .lru, seed: 1))
+            }
+            defer {
+                for c in 0..<cpus { caches[c].deallocate() }
+                caches.deinitialize(count: cpus)
+                caches.deallocate()
+            }
+            var misses: UInt64 = 0
+            let start = threadCPUNanoseconds()
+            accesses.withUnsafeBufferPointer { all in
+                for a in all {
+                    let c = Int(a.cpu)
+                    let line = a.address &>> UInt64(geometry.lineShift)
+                    let set = geometry.setIndex(ofLine: line)
+                    let write = a.kind != .load
+                    let own = caches + c
+                    let slot = own.pointee.lookup(line: line, set: set)
+                    if slot >= 0 {
+                        own.pointee.touch(slot: slot)
+                        guard write else { continue }
+                        if own.pointee.states[slot] == shared {
+                            for p in 0..<cpus where p != c {
+                                let peer = caches[p].lookup(line: line, set: set)
+                                if peer >= 0 { caches[p].invalidate(slot: peer) }
+                            }
+                        }
+                        own.pointee.states[slot] = modified
+                        continue
+                    }
+                    misses &+= 1
+                    var held = false
+                    for p in 0..<cpus where p != c {
+                        let peer = caches[p].lookup(line: line, set: set)
+                        guard peer >= 0 else { continue }
+                        held = true
+                        if write { caches[p].invalidate(slot: peer) } else { caches[p].states[peer] = shared }
+                    }
+                    own.pointee.fill(slot: own.pointee.victim(set: set), line: line,
+                                     state: write ? modified : held ? shared : exclusive, payload: 0)
+                }
+            }
+            let seconds = Double(threadCPUNanoseconds() - start) / 1e9
+            if seconds < best.0 { best = (seconds, misses) }
+        }
+        return Case(name: "base8", description: "bare MESI tag arrays of (b), snooping every peer, no statistics",
+                    rate: Double(accesses.count) / best.0, target: nil, misses: best.1)
     }
 
     /// The least any trace-driven cache simulator does per access: find the set, scan its
