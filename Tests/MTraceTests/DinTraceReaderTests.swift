@@ -89,6 +89,41 @@ import Testing
         }
     }
 
+    /// Plain lines take the word-at-a-time path and every other shape the general one; both
+    /// must read the same records wherever the chunk boundaries fall.
+    @Test func plainAndUnusualTraditionalLinesAgree() throws {
+        var rng = SplitMix64(seed: 0xD1A)
+        var text = ""
+        var expected: [Access] = []
+        let kinds: [AccessKind] = [.load, .store, .fetch, .load, .copyBack, .invalidate]
+        for _ in 0..<3000 {
+            let type = Int(rng.next() % 6)
+            let significant = 1 + Int(rng.next() % 16)
+            let address = rng.next() >> UInt64(64 - 4 * significant)
+            var digits = String(address, radix: 16)
+            if rng.next() % 3 == 0 { digits = digits.uppercased() }
+            // Leading zeros, up to 20 digits in all (past the 16 one word pair holds).
+            if rng.next() % 4 == 0 { digits = String(repeating: "0", count: Int(rng.next() % UInt64(21 - digits.count))) + digits }
+            var line = "\(type) \(digits)"
+            switch rng.next() % 8 {
+            case 0: line = "\(type) 0x\(digits)"
+            case 1: line = "\(type)\t\(digits)"
+            case 2: line += " trailing field"
+            case 3: line += "\r"
+            case 4: line = " " + line
+            default: break  // plain
+            }
+            text += line + "\n"
+            expected.append(Access(cpu: 0, kind: kinds[type], address: address & ~3, size: 4))
+        }
+        try withTemporaryDirectory { folder throws in
+            try writeFile(folder + "/p.din", text)
+            for chunkSize in [1, 7, 11, 12, 13, 17, 19, 64, 1000, 1 << 20] {
+                #expect(try readDin(folder + "/p.din", chunkSize: chunkSize) == expected, "chunk \(chunkSize)")
+            }
+        }
+    }
+
     static let errorCases: [(first: String, line: String, message: String)] = [
         ("0 10", "w 10 4", #"expected a traditional din record "<type 0-5> <hexaddr>" like the file's first record (line 2), found an extended din record"#),
         ("r 10 4", "0 10", #"expected an extended din record "<r|w|i|m|c|v> <hexaddr> <hexsize>" like the file's first record (line 2), found a traditional din record"#),
@@ -103,6 +138,9 @@ import Testing
         ("0 10", "0 0x", #"expected a hex address, found "0x""#),
         ("0 10", "0 12#", #"expected a hex address, found "12#""#),
         ("0 10", "0 10000000000000000", #"address "10000000000000000" does not fit in 64 bits"#),
+        ("0 10", "0 1234567890abcdefg", #"expected a hex address, found "1234567890abcdefg""#),
+        ("0 10", "0 12345678g", #"expected a hex address, found "12345678g""#),
+        ("0 10", "0 1\u{80}", "expected a hex address, found"),
         ("r 10 4", "r 10", "expected a hex size, found end of line"),
         ("r 10 4", "r 10 z", #"expected a hex size, found "z""#),
         ("r 10 4", "r 10 0", "size 0 (the whole cache) is allowed only for c and v records; data sizes are 1...4096 (hex 1...1000)"),

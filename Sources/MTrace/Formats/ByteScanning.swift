@@ -51,6 +51,33 @@ func scanHex(_ q: inout UnsafePointer<UInt8>, hex: UnsafePointer<UInt8>) -> UInt
     return value
 }
 
+/// Eight bytes at once (SWAR): 0x80 in each byte of `word` that is a hex digit (either
+/// case), 0 in every other byte. Each byte is compared with the digit and letter ranges by
+/// adding offsets that set its top bit past a bound; with the top bits cleared first, no
+/// sum carries into the next byte.
+@inline(__always)
+func hexDigitBytes(_ word: UInt64) -> UInt64 {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let low = word & (0x7F &* ones)
+    let letter = low | (0x20 &* ones)
+    let digit = (low &+ 0x50 &* ones) & ~(low &+ 0x46 &* ones)        // 0x30...0x39
+    let alpha = (letter &+ 0x1F &* ones) & ~(letter &+ 0x19 &* ones)  // a...f, A...F
+    return (digit | alpha) & ~word & (0x80 &* ones)
+}
+
+/// The value of eight hex digits, one per byte of `word`, the first (most significant) in
+/// the lowest byte. Bytes must be hex digits; a byte of 0 counts as a leading zero only
+/// when the digits were shifted up to the top of the word.
+@inline(__always)
+func hexValue(ofEightDigits word: UInt64) -> UInt64 {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    // Digit value: the low nibble, plus 9 for letters (bit 6 set).
+    var x = (word & (0x0F &* ones)) &+ ((word >> 6) & ones) &* 9
+    x = (x & 0x000F_000F_000F_000F) << 4 | (x >> 8) & 0x000F_000F_000F_000F  // pairs
+    x = (x & 0x0000_00FF_0000_00FF) << 8 | (x >> 16) & 0x0000_00FF_0000_00FF  // fours
+    return (x & 0xFFFF) << 16 | (x >> 32) & 0xFFFF                           // eight
+}
+
 /// A field separator: space or tab.
 @inline(__always)
 func isBlank(_ c: UInt8) -> Bool { c == asciiSpace || c == asciiTab }
