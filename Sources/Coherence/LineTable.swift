@@ -266,11 +266,21 @@ struct LineTable {
         LineTableSnapshot(table: self)
     }
 
+    /// The one-word sole-CPU masks kept in the records, laid out as `soleMasks` is for wider lines.
+    private func inlineSoleMasks() -> [UInt64] {
+        [UInt64](unsafeUninitializedCapacity: 2 * count) { buffer, initialized in
+            for i in 0..<count {
+                buffer[2 * i] = records[i].soleRead
+                buffer[2 * i + 1] = records[i].soleWrite
+            }
+            initialized = 2 * count
+        }
+    }
+
     /// Flat copies of the storage, for ``LineTableSnapshot``.
     func copyStorage() -> (records: [LineRecord], soleMasks: [UInt64], details: [UInt64]) {
         (Array(UnsafeBufferPointer(start: records, count: count)),
-         maskWords == 1 ? (0..<count).flatMap { [records[$0].soleRead, records[$0].soleWrite] }
-             : Array(UnsafeBufferPointer(start: soleMasks, count: count * 2 * maskWords)),
+         maskWords == 1 ? inlineSoleMasks() : Array(UnsafeBufferPointer(start: soleMasks, count: count * 2 * maskWords)),
          Array(UnsafeBufferPointer(start: details, count: detailCount * cpus * 3 * maskWords)))
     }
 }

@@ -103,6 +103,27 @@ private func geometry(sets: Int = 4, ways: Int = 2, line: Int = 64) -> CacheGeom
         #expect(r.hottestLines(3).map { r.lines[$0].address } == [0, 128, 64])
         #expect(r.linesByAddress().map { r.lines[$0].address } == [0, 64, 128])
     }
+
+    /// The heap that picks the hottest lines against a full sort, for every size of top
+    /// list, on lines with many ties in movement and accesses.
+    @Test func hottestLinesAgreeWithAFullSort() throws {
+        var rng = SplitMix64(seed: 0x407)
+        let accesses = (0..<6000).map { _ in
+            Access(cpu: Int(rng.next() % 4), kind: rng.next() % 3 == 0 ? .store : .load, address: rng.next() % 300 * 64 + rng.next() % 64)
+        }
+        let r = try simulate(accesses, SimulatorConfiguration(cpus: 4, geometry: geometry(), coherence: .mesi))
+        let sorted = r.lines.indices.sorted { i, j in
+            let a = r.lines[i], b = r.lines[j]
+            if a.transfers + a.invalidations != b.transfers + b.invalidations {
+                return a.transfers + a.invalidations > b.transfers + b.invalidations
+            }
+            return a.accesses != b.accesses ? a.accesses > b.accesses : a.address < b.address
+        }
+        #expect(r.lines.count == 300)
+        for k in [0, 1, 2, 7, 10, 50, 74, 75, 76, 100, 299, 300, 1000] {
+            #expect(r.hottestLines(k) == Array(sorted.prefix(k)), "top \(k)")
+        }
+    }
 }
 
 @Suite struct LineTableGrowthTests {
