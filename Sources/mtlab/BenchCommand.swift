@@ -48,7 +48,17 @@ struct BenchCommand: ParsableCommand {
         guard rounds > 0 else { throw ValidationError("--rounds must be positive") }
     }
 
+    /// Which code the numbers come from (see Package.swift).
+    static var build: String {
+        #if MTLAB_HOST_TUNED
+        return "build: compiled for this CPU family (haswell: AVX2, BMI2; MTLAB_PORTABLE=1 builds for any x86-64)"
+        #else
+        return "build: portable (any CPU of its architecture)"
+        #endif
+    }
+
     func run() throws {
+        print(Self.build)
         if guest {
             guard FileManager.default.fileExists(atPath: guests + "/bench/\(program).c") else {
                 throw ValidationError("\(guests)/bench/\(program).c not found: run from the repository, or give --guests DIR")
