@@ -56,11 +56,8 @@ public struct GuestCache: Sendable {
         guard FileManager.default.isReadableFile(atPath: source) else {
             throw GuestSourceError(source: source, message: "cannot read the guest source: no such file")
         }
-        guard let guests = GuestCache.guestsDirectory(of: source) else {
-            throw GuestSourceError(source: source, message: "is not inside a guests folder (a folder above it must hold link.ld and runtime/crt0.S)")
-        }
-        let builder = GuestBuilder(guestsDirectory: guests, clang: clang, extraFlags: baseFlags)
-        let key = try self.key(source: source, guests: guests, flags: flags)
+        let key = try buildKey(for: source, flags: flags)
+        let builder = GuestBuilder(guestsDirectory: GuestCache.guestsDirectory(of: source)!, clang: clang, extraFlags: baseFlags)
         let name = URL(fileURLWithPath: source).deletingPathExtension().lastPathComponent
         let path = folder + "/" + name + "-" + key.prefix(24) + ".elf"
         if FileManager.default.fileExists(atPath: path) { return (path, false) }
@@ -78,6 +75,16 @@ public struct GuestCache: Sendable {
             throw GuestSourceError(source: source, message: "cannot move the built ELF into \(path): \(String(cString: strerror(errno)))")
         }
         return (path, true)
+    }
+
+    /// The content hash that names the build of `source` with `flags`: it changes whenever
+    /// anything that goes into the ELF does (see the type's summary), so results keyed by it
+    /// are never reused for a different program. Throws ``GuestSourceError``.
+    public func buildKey(for source: String, flags: [String] = []) throws -> String {
+        guard let guests = GuestCache.guestsDirectory(of: source) else {
+            throw GuestSourceError(source: source, message: "is not inside a guests folder (a folder above it must hold link.ld and runtime/crt0.S)")
+        }
+        return try key(source: source, guests: guests, flags: flags)
     }
 
     /// The content hash of a build.

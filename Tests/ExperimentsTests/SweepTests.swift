@@ -178,6 +178,52 @@ private func sweepError(_ body: () throws -> Void) -> String? {
         #expect(results.rows.allSatisfy { $0["transfers"] == "1" })
     }
 
+    /// A guest source's run is identified by its build, so editing a header beside it, or the
+    /// runtime, or the flags, gives new keys; keys stay put while nothing changes.
+    @Test func aGuestIsIdentifiedByEverythingItsBuildReads() throws {
+        let lab = try SweepLab()
+        try lab.write("guests/link.ld", "SECTIONS {}\n")
+        try lab.write("guests/runtime/crt0.S", "# start\n")
+        try lab.write("guests/programs/p.h", "#define N 1\n")
+        try lab.write("guests/programs/p.c", "#include \"p.h\"\nint main(void) { return N; }\n")
+        try lab.write("base.toml", """
+            [system]
+            cpus = 2
+            [workload]
+            guest = "guests/programs/p.c"
+            [cache]
+            sets = 16
+            ways = 2
+            """)
+        try lab.write("sweep.toml", """
+            base = "base.toml"
+            output = "out"
+            [grid]
+            "cache.ways" = [1, 2]
+            """)
+        let keys = { try Set(lab.plan().uniqueRuns.map(\.key)) }
+        let first = try keys()
+        #expect(first.count == 2)
+        #expect(try keys() == first)
+        try lab.write("guests/programs/p.h", "#define N 2\n")
+        let afterHeader = try keys()
+        #expect(afterHeader.isDisjoint(with: first))
+        try lab.write("guests/runtime/crt0.S", "# start, changed\n")
+        let afterRuntime = try keys()
+        #expect(afterRuntime.isDisjoint(with: afterHeader))
+        try lab.write("base.toml", """
+            [system]
+            cpus = 2
+            [workload]
+            guest = "guests/programs/p.c"
+            cflags = "-DFAST"
+            [cache]
+            sets = 16
+            ways = 2
+            """)
+        #expect(try keys().isDisjoint(with: afterRuntime))
+    }
+
     @Test func tablesHoldEveryCounterAndTheirStatistics() throws {
         let lab = try SweepLab()
         try lab.write("base.toml", base)

@@ -1,4 +1,5 @@
 import Foundation
+import CPUModel
 import MTrace
 
 /// One combination of grid values.
@@ -112,13 +113,27 @@ public struct SweepPlan {
     ///
     /// The file the run reads (trace, ELF or guest source) is named by path in the keys and
     /// identified by content on an `input=` line, so a file rewritten in place gives new
-    /// keys instead of old results. `fingerprints` caches them by resolved path.
+    /// keys instead of old results. A guest source is identified by its build's content
+    /// hash, which also covers its headers, the runtime, the linker script, the flags and
+    /// the compiler. `fingerprints` caches the identities by path and flags.
     static func canonical(_ c: RunConfiguration, fingerprints: inout [String: String]) -> String {
         var lines = ["mtlab sweep run v\(resultVersion)"]
         for (key, value) in c.resolvedValues where key != "system.seed" { lines.append("\(key)=\(value)") }
         if let path = c.inputPath {
-            if fingerprints[path] == nil { fingerprints[path] = fileFingerprint(path: path) ?? "unreadable" }
-            lines.append("input=" + fingerprints[path]!)
+            let flags = c.emulated.flatMap { e -> [String]? in
+                if case .guest = e.program { return e.compilerFlags }
+                return nil
+            }
+            let cacheKey = path + "\u{0}" + (flags?.joined(separator: "\u{0}") ?? "")
+            if fingerprints[cacheKey] == nil {
+                if let flags {
+                    let build = try? GuestCache(folder: "").buildKey(for: path, flags: flags)
+                    fingerprints[cacheKey] = build.map { "guest build " + $0 } ?? "unreadable"
+                } else {
+                    fingerprints[cacheKey] = fileFingerprint(path: path) ?? "unreadable"
+                }
+            }
+            lines.append("input=" + fingerprints[cacheKey]!)
         }
         lines.append(c.seedMatters ? "system.seed=\(c.seed)" : "system.seed=any (cannot change this run)")
         return lines.joined(separator: "\n") + "\n"
