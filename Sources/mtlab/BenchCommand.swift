@@ -33,7 +33,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Repetitions per case; the fastest counts.")
     var repeats: Int = 3
 
-    @Option(help: "Cases to run: any of a, b, c, and p (the din file of c parsed alone).")
+    @Option(help: "Cases to run: any of a, b, c, p (the din file of c parsed alone) and t (c from a text trace).")
     var cases: String = "abc"
 
     @Flag(help: "Instead of the cases: a sweep of 100 small points with --jobs 1 and 2 (speed-up, cores busy).")
@@ -42,8 +42,8 @@ struct BenchCommand: ParsableCommand {
     func validate() throws {
         guard references > 0 else { throw ValidationError("--references must be positive") }
         guard repeats > 0 else { throw ValidationError("--repeats must be positive") }
-        guard !cases.isEmpty, cases.allSatisfy({ "abcp".contains($0) }) else {
-            throw ValidationError("--cases takes letters from a, b, c, p")
+        guard !cases.isEmpty, cases.allSatisfy({ "abcpt".contains($0) }) else {
+            throw ValidationError("--cases takes letters from a, b, c, p, t")
         }
         guard rounds > 0 else { throw ValidationError("--rounds must be positive") }
     }

@@ -98,6 +98,46 @@ import Testing
         }
     }
 
+    /// Plain lines take the word-at-a-time path and every other form the general one; both
+    /// must read the same accesses wherever the chunk boundaries fall.
+    @Test func plainAndUnusualLinesAgree() throws {
+        var rng = SplitMix64(seed: 0x7E47)
+        var text = ""
+        var expected: [Access] = []
+        let operations: [(String, AccessKind)] = [("R", .load), ("W", .store), ("A", .atomic)]
+        for _ in 0..<3000 {
+            let cpu = Int(rng.next() % 12)
+            let (op, kind) = operations[Int(rng.next() % 3)]
+            let significant = 1 + Int(rng.next() % 16)
+            var address = rng.next() >> UInt64(64 - 4 * significant)
+            let size = rng.next() % 4 == 0 ? nil : 1 + Int(rng.next() % 4096)
+            if let size, address > UInt64.max - UInt64(size - 1) { address = 0 }
+            var hex = String(address, radix: 16)
+            if rng.next() % 3 == 0 { hex = hex.uppercased() }
+            if rng.next() % 4 == 0 { hex = String(repeating: "0", count: Int(rng.next() % UInt64(21 - hex.count))) + hex }
+            let sizeField = size.map { " \($0)" } ?? ""
+            var line = "\(cpu) \(op) 0x\(hex)\(sizeField)"
+            switch rng.next() % 9 {
+            case 0: line = "\(cpu) \(op) \(address)\(sizeField)"  // decimal
+            case 1: line = "\(cpu)\t\(op)  0x\(hex)\(sizeField)"
+            case 2: line += " # comment"
+            case 3: line += "\r"
+            case 4: line = "  " + line
+            case 5: line = "00\(cpu) \(op) 0x\(hex)\(sizeField)"
+            default: break  // plain
+            }
+            text += line + "\n"
+            expected.append(Access(cpu: cpu, kind: kind, address: address, size: size ?? 1,
+                                   flags: kind == .atomic ? .locked : []))
+        }
+        try withTemporaryDirectory { folder throws in
+            try writeFile(folder + "/p.trace", text)
+            for chunkSize in [1, 7, 16, 17, 23, 64, 1000, 1 << 20] {
+                #expect(try readText(folder + "/p.trace", cpus: 12, chunkSize: chunkSize) == expected, "chunk \(chunkSize)")
+            }
+        }
+    }
+
     static let errorCases: [(line: String, message: String)] = [
         ("0 X 0x10", #"expected an operation R, W or A, found "X""#),
         ("0 r 0x10", #"expected an operation R, W or A, found "r""#),
@@ -122,6 +162,10 @@ import Testing
          "access at 0xfffffffffffff001 of 4096 bytes runs past the end of the 64-bit address space"),
         ("0 R 0x10 0", "size must be 1...4096, found 0"),
         ("0 R 0x10 4097", "size must be 1...4096, found 4097"),
+        ("0 R 0x10 40960", "size must be 1...4096, found 40960"),
+        ("0 R 0x1g 4", #"expected an address (0x-prefixed hex or decimal), found "0x1g""#),
+        ("0 R 0x123456789abcdef0123 4", #"address "0x123456789abcdef0123" does not fit in 64 bits"#),
+        ("12 R 0x10 4", "cpu 12 is out of range: system.cpus is 4"),
         ("0 R 0x10 123456789012345678901234", "size must be 1...4096, found 123456789012345678901234"),
         ("0 R 0x10 0x4", #"expected a size in bytes (decimal 1...4096), found "0x4""#),
         ("0 R 0x10 abc", #"expected a size in bytes (decimal 1...4096), found "abc""#),

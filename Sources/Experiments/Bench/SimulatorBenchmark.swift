@@ -33,7 +33,8 @@ public struct SimulatorBenchmark {
         self.scratchFolder = scratchFolder
     }
 
-    /// Runs the cases named in `cases` (letters a, b, c, and p for parsing alone) and the baseline.
+    /// Runs the cases named in `cases` (letters a, b, c, p for (c)'s parsing alone, and t for
+    /// (c) from a text trace) and the baselines.
     public func run(cases: String = "abc") throws -> [Case] {
         let geometry = try CacheGeometry(size: 32768, ways: 8, lineSize: 64)
         var trace = [Access](repeating: Access(cpu: 0, kind: .load, address: 0), count: references)
@@ -60,25 +61,35 @@ public struct SimulatorBenchmark {
             let din = scratchFolder.appendingPathComponent("synthetic.din").path
             defer { try? FileManager.default.removeItem(atPath: din) }
             try SyntheticReferenceTrace.writeDin(path: din, references: references)
-            if cases.contains("c") { results.append(try simulateDin(din, single)) }
+            if cases.contains("c") { results.append(try simulateFile(din, .din, single)) }
             if cases.contains("p") { results.append(try parseDin(din)) }
+        }
+        if cases.contains("t") {
+            try FileManager.default.createDirectory(at: scratchFolder, withIntermediateDirectories: true)
+            let text = scratchFolder.appendingPathComponent("synthetic.trace").path
+            defer { try? FileManager.default.removeItem(atPath: text) }
+            try SyntheticReferenceTrace.writeText(path: text, references: references)
+            results.append(try simulateFile(text, .text, single))
         }
         return results
     }
 
-    /// Case (c): the din file parsed and simulated as (a).
-    private func simulateDin(_ din: String, _ single: SimulatorConfiguration) throws -> Case {
+    /// Cases (c) and (t): the din or text file parsed and simulated as (a).
+    private func simulateFile(_ path: String, _ format: TraceFormat, _ single: SimulatorConfiguration) throws -> Case {
         var best = (Double.infinity, UInt64(0))
         for _ in 0..<repeats {
             let sim = try CoherenceSimulator(single)
             let start = threadCPUNanoseconds()
-            var reader = try openTrace(path: din, format: .din, cpus: 1)
+            var reader = try openTrace(path: path, format: format, cpus: 1)
             try pump(&reader, into: sim)
             let seconds = Double(threadCPUNanoseconds() - start) / 1e9
             if seconds < best.0 { best = (seconds, sim.result().totals.misses) }
         }
-        return Case(name: "c", description: "as (a), parsed from a din file",
-                    rate: Double(references) / best.0, target: 25e6, misses: best.1)
+        return format == .din
+            ? Case(name: "c", description: "as (a), parsed from a din file",
+                   rate: Double(references) / best.0, target: 25e6, misses: best.1)
+            : Case(name: "t", description: "as (a), parsed from a text trace (0 R 0x… 4)",
+                   rate: Double(references) / best.0, target: nil, misses: best.1)
     }
 
     /// Case (p): the din file of (c) parsed alone, to split (c) into reading and simulating.

@@ -78,6 +78,57 @@ func hexValue(ofEightDigits word: UInt64) -> UInt64 {
     return (x & 0xFFFF) << 16 | (x >> 32) & 0xFFFF                           // eight
 }
 
+/// A hex field read by ``scanPlainHex(_:)``: its value and digit count, and where it ends.
+struct PlainHex {
+    var value: UInt64
+    var digits: Int
+    /// The word holding the byte after the digits, and that byte's top bit alone.
+    var endWord: UInt64
+    var endMarker: UInt64
+
+    /// Whether the byte after the digits is `byte`. Zero-byte detection is exact up to the
+    /// first match, and the bytes before the marked one are digits, not `byte`.
+    @inline(__always)
+    func ends(with byte: UInt8) -> Bool {
+        let v = endWord ^ (UInt64(byte) &* 0x0101_0101_0101_0101)
+        return (v &- 0x0101_0101_0101_0101) & ~v & endMarker != 0
+    }
+}
+
+/// Reads 1...15 hex digits at `q` a word at a time, with no branch per byte; nil when `q`
+/// holds no digit or 16 or more in a row. Exactly 16 bytes from `q` are read: the caller
+/// guarantees they are readable (a line buffer's slack makes that so from any point
+/// before the line's newline).
+@inline(__always)
+func scanPlainHex(_ q: UnsafePointer<UInt8>) -> PlainHex? {
+    // Byte i of a word is the i-th character (the first digit lowest).
+    let first = UInt64(littleEndian: UnsafeRawPointer(q).loadUnaligned(as: UInt64.self))
+    let firstEnd = lowestNonDigit(first)
+    if firstEnd != 0 {
+        let digits = firstEnd.trailingZeroBitCount >> 3
+        guard digits > 0 else { return nil }
+        let value = hexValue(ofEightDigits: first << UInt64(truncatingIfNeeded: 64 &- 8 &* digits))
+        return PlainHex(value: value, digits: digits, endWord: first, endMarker: firstEnd)
+    }
+    let second = UInt64(littleEndian: UnsafeRawPointer(q + 8).loadUnaligned(as: UInt64.self))
+    let secondEnd = lowestNonDigit(second)
+    guard secondEnd != 0 else { return nil }
+    let rest = secondEnd.trailingZeroBitCount >> 3
+    let high = hexValue(ofEightDigits: first)
+    let value = rest == 0 ? high
+        : high << UInt64(truncatingIfNeeded: 4 &* rest)
+            | hexValue(ofEightDigits: second << UInt64(truncatingIfNeeded: 64 &- 8 &* rest))
+    return PlainHex(value: value, digits: 8 &+ rest, endWord: second, endMarker: secondEnd)
+}
+
+/// The top bit of the lowest byte of `word` that is not a hex digit, alone; 0 when all
+/// eight are digits.
+@inline(__always)
+func lowestNonDigit(_ word: UInt64) -> UInt64 {
+    let nonDigits = ~hexDigitBytes(word) & 0x8080_8080_8080_8080
+    return nonDigits & (0 &- nonDigits)
+}
+
 /// A field separator: space or tab.
 @inline(__always)
 func isBlank(_ c: UInt8) -> Bool { c == asciiSpace || c == asciiTab }

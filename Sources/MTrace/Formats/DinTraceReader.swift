@@ -86,7 +86,7 @@ public struct DinTraceReader: TraceSource {
     }
 }
 
-/// The common traditional din line, exactly `<type 0-5> <1-16 hex digits>\n`, read with
+/// The common traditional din line, exactly `<type 0-5> <1-15 hex digits>\n`, read with
 /// word loads and no branch per byte. Returns false, having moved nothing, for any other
 /// line (blanks, tabs, `0x`, `\r`, later fields, anything malformed): ``parseDinLine``
 /// reads those, and reports the errors.
@@ -97,47 +97,13 @@ func parsePlainTraditionalDinLine(_ cursor: inout UnsafePointer<UInt8>, tables: 
     let code = tables.dinType[Int(p[0])]
     guard code >> 4 == 1 && p[1] == asciiSpace else { return false }
     // The line's newline comes after the blank, so the 16 bytes from p + 2 lie within the
-    // buffer and its slack. Byte i of a word is the i-th character (first digit lowest).
-    let first = UInt64(littleEndian: UnsafeRawPointer(p + 2).loadUnaligned(as: UInt64.self))
-    let address: UInt64
-    let digits: Int
-    let firstEnd = firstNonDigit(first)
-    if firstEnd != 0 {
-        digits = firstEnd.trailingZeroBitCount >> 3
-        guard digits > 0 && isNewline(first, at: firstEnd) else { return false }
-        address = hexValue(ofEightDigits: first << UInt64(truncatingIfNeeded: 64 &- 8 &* digits))
-    } else {
-        let second = UInt64(littleEndian: UnsafeRawPointer(p + 10).loadUnaligned(as: UInt64.self))
-        let secondEnd = firstNonDigit(second)
-        // Seventeen digits or more: the general reader says whether the number fits.
-        guard secondEnd != 0 && isNewline(second, at: secondEnd) else { return false }
-        let rest = secondEnd.trailingZeroBitCount >> 3
-        digits = 8 &+ rest
-        address = rest == 0 ? hexValue(ofEightDigits: first)
-            : hexValue(ofEightDigits: first) << UInt64(truncatingIfNeeded: 4 &* rest)
-                | hexValue(ofEightDigits: second << UInt64(truncatingIfNeeded: 64 &- 8 &* rest))
-    }
+    // buffer and its slack.
+    guard let address = scanPlainHex(p + 2), address.ends(with: asciiNewline) else { return false }
     // The table holds only valid raw values, so the unchecked conversion is safe.
-    slot.pointee = Access(cpu: 0, kind: unsafeBitCast(code & 0x0F, to: AccessKind.self), address: address & ~3, size: 4)
-    cursor = p + (3 &+ digits)
+    slot.pointee = Access(cpu: 0, kind: unsafeBitCast(code & 0x0F, to: AccessKind.self), address: address.value & ~3,
+                          size: 4)
+    cursor = p + (3 &+ address.digits)
     return true
-}
-
-/// The top bit of the first byte of `word` that is not a hex digit, alone; 0 when all
-/// eight are digits.
-@inline(__always)
-private func firstNonDigit(_ word: UInt64) -> UInt64 {
-    let nonDigits = ~hexDigitBytes(word) & 0x8080_8080_8080_8080
-    return nonDigits & (0 &- nonDigits)
-}
-
-/// Whether the byte of `word` marked by `byte` (one top bit, as ``firstNonDigit`` gives)
-/// is a newline. Zero-byte detection is exact up to the first zero byte, and no byte
-/// before the marked one is a newline (they are digits).
-@inline(__always)
-private func isNewline(_ word: UInt64, at byte: UInt64) -> Bool {
-    let v = word ^ 0x0A0A_0A0A_0A0A_0A0A
-    return (v &- 0x0101_0101_0101_0101) & ~v & byte != 0
 }
 
 /// Parses the din line at `cursor` and moves `cursor` past its newline. `form` is

@@ -40,7 +40,11 @@ public struct TextTraceReader: TraceSource {
                 while p < limit && produced < count {
                     lineStart = p
                     line &+= 1
-                    if try parseTextLine(&p, cpus: cpus, tables: tables, into: out + produced) { produced &+= 1 }
+                    if parsePlainTextLine(&p, cpus: cpus, tables: tables, into: out + produced) {
+                        produced &+= 1
+                    } else if try parseTextLine(&p, cpus: cpus, tables: tables, into: out + produced) {
+                        produced &+= 1
+                    }
                 }
             } catch {
                 let traceError = textTraceError(error, lineStart: lineStart, file: chunks.input.displayName,
@@ -52,6 +56,61 @@ public struct TextTraceReader: TraceSource {
         }
         return produced
     }
+}
+
+/// The kind and flags of an operation from ``ByteTables/textOperation`` (R 1, W 2, A 3).
+@inline(__always)
+func textAccessKind(_ operation: UInt8) -> (AccessKind, AccessFlags) {
+    // The table holds only valid raw values + 1, so the unchecked conversion is safe;
+    // .locked for A (3) alone, computed without a branch.
+    (unsafeBitCast(operation &- 1, to: AccessKind.self), AccessFlags(rawValue: ((operation >> 1) & operation & 1) << 1))
+}
+
+/// The common text line, exactly `<cpu> <R|W|A> 0x<1-15 hex digits>[ <size>]\n` with single
+/// spaces, a CPU below `cpus` and a size of 1...4096, read with the address scanned a word
+/// at a time. Returns false, having moved nothing, for any other line (blanks, tabs,
+/// comments, decimal addresses, `\r`, anything out of range or malformed):
+/// ``parseTextLine`` reads those, and reports the errors.
+@inline(__always)
+func parsePlainTextLine(_ cursor: inout UnsafePointer<UInt8>, cpus: UInt64, tables: ByteTables,
+                        into slot: UnsafeMutablePointer<Access>) -> Bool {
+    var q = cursor
+    var digit = q.pointee &- asciiZero
+    guard digit < 10 else { return false }
+    var cpu: UInt64 = 0
+    repeat {
+        cpu = cpu &* 10 &+ UInt64(digit)
+        q += 1
+        digit = q.pointee &- asciiZero
+    } while digit < 10 && cpu < cpus
+    // Every byte tested here is before the line's newline, so each read is in the buffer.
+    guard cpu < cpus && q[0] == asciiSpace else { return false }
+    let operation = tables.textOperation[Int(q[1])]  // kind + 1: R 1, W 2, A 3
+    guard operation != 0 && q[2] == asciiSpace && q[3] == asciiZero && q[4] == 0x78 else { return false }
+    // The newline comes after "0x", so the 16 bytes the scan reads are in the buffer or its slack.
+    guard let field = scanPlainHex(q + 5) else { return false }
+    let address = field.value
+    q += 5 &+ field.digits
+    var size: UInt64 = 1
+    if field.ends(with: asciiSpace) {
+        q += 1
+        digit = q.pointee &- asciiZero
+        guard digit < 10 else { return false }
+        size = 0
+        repeat {
+            size = size &* 10 &+ UInt64(digit)
+            q += 1
+            digit = q.pointee &- asciiZero
+        } while digit < 10 && size <= UInt64(maximumAccessSize)
+        guard size >= 1 && size <= UInt64(maximumAccessSize) && q.pointee == asciiNewline else { return false }
+    } else {
+        guard field.ends(with: asciiNewline) else { return false }
+    }
+    guard size &- 1 <= ~address else { return false }
+    let (kind, flags) = textAccessKind(operation)
+    slot.pointee = Access(cpu: Int(cpu), kind: kind, address: address, size: Int(size), flags: flags)
+    cursor = q + 1
+    return true
 }
 
 /// Parses the line at `cursor` and moves `cursor` past its newline. Returns true and
@@ -91,9 +150,7 @@ func parseTextLine(_ cursor: inout UnsafePointer<UInt8>, cpus: UInt64, tables: B
     // op
     let operation = tables.textOperation[Int(q.pointee)]  // kind + 1: R 1, W 2, A 3
     guard operation != 0 else { throw LineFault(.operation, q - start) }
-    let kind = unsafeBitCast(operation &- 1, to: AccessKind.self)
-    // .locked for A (3) alone, computed without a branch.
-    let flags = AccessFlags(rawValue: ((operation >> 1) & operation & 1) << 1)
+    let (kind, flags) = textAccessKind(operation)
     q += 1
     c = q.pointee
     guard isBlank(c) else {

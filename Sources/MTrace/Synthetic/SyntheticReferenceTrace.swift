@@ -72,15 +72,26 @@ public struct SyntheticReferenceTrace: TraceSource {
     /// traditional din (`<0|1> <lowercase hex address>` lines), gzipped when `path` ends
     /// in `.gz`. Throws ``TraceError`` if the file cannot be written.
     public static func writeDin(path: String, references: Int, seed: UInt64 = 0x5EED) throws {
-        var trace = SyntheticReferenceTrace(references: references, seed: seed)
         let writer = try DinTraceWriter(path: path, form: .traditional)
+        try write(references: references, seed: seed, into: writer)
+        try writer.finish()
+    }
+
+    /// Writes the trace as a text trace (`.trace`), one `0 R|W 0x<hex> 4` line per reference.
+    public static func writeText(path: String, references: Int, seed: UInt64 = 0x5EED) throws {
+        let writer = try TextTraceWriter(path: path)
+        try write(references: references, seed: seed, into: writer)
+        try writer.finish()
+    }
+
+    private static func write(references: Int, seed: UInt64, into sink: AccessSink) throws {
+        var trace = SyntheticReferenceTrace(references: references, seed: seed)
         let batch = UnsafeMutableBufferPointer<Access>.allocate(capacity: defaultBatchSize)
         defer { batch.deallocate() }
         while true {
             let count = trace.read(into: batch)
             if count == 0 { break }
-            try writer.consume(UnsafeBufferPointer(rebasing: batch[0..<count]))
+            try sink.consume(UnsafeBufferPointer(rebasing: batch[0..<count]))
         }
-        try writer.finish()
     }
 }
