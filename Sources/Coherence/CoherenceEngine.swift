@@ -130,7 +130,8 @@ struct CoherenceEngine {
         return c
     }
 
-    func deallocate() {
+    /// Frees everything, except the line table's records and masks after ``LineTable/handOver()``.
+    func deallocate(linesHandedOver: Bool = false) {
         for c in 0..<cpus { caches[c].deallocate() }
         caches.deinitialize(count: cpus)
         caches.deallocate()
@@ -138,7 +139,7 @@ struct CoherenceEngine {
         kindCounts.deallocate()
         transferCounts.deallocate()
         cells.deallocate()
-        lines.deallocate()
+        if !linesHandedOver { lines.deallocate() }
     }
 
     @inline(__always)

@@ -6,7 +6,7 @@ import MTrace
 /// ```swift
 /// let sim = try CoherenceSimulator(SimulatorConfiguration(cpus: 4, geometry: g, coherence: .mesi))
 /// try pump(&source, into: sim)
-/// let result = sim.result()
+/// let result = sim.finish()  // or sim.result() for a copy, to go on
 /// ```
 public final class CoherenceSimulator: AccessSink {
     public let configuration: SimulatorConfiguration
@@ -19,20 +19,37 @@ public final class CoherenceSimulator: AccessSink {
         engine = try CoherenceEngine(configuration)
     }
 
-    deinit { engine.deallocate() }
+    /// Set by ``finish()``, which gave the line table away.
+    private var finished = false
+
+    deinit { engine.deallocate(linesHandedOver: finished) }
 
     /// Simulates one batch, in order. Throws ``AccessError`` for an access no source should
     /// have produced and ``InvariantViolation`` in checking mode.
     public func consume(_ accesses: UnsafeBufferPointer<Access>) throws {
+        precondition(!finished, "a finished simulator takes no more accesses")
         try engine.apply(accesses)
     }
 
     /// The counters and line statistics so far (a copy: the simulator may go on).
     public func result() -> SimulationResult {
+        precondition(!finished, "a finished simulator has handed its results over")
+        return makeResult(lines: engine.lines.snapshot())
+    }
+
+    /// The counters and line statistics, ending the simulation: the line table becomes the
+    /// result's without a copy, so the peak memory of a run is one table, not two.
+    public func finish() -> SimulationResult {
+        precondition(!finished, "a finished simulator has handed its results over")
+        finished = true
+        return makeResult(lines: engine.lines.handOver())
+    }
+
+    private func makeResult(lines: LineTableSnapshot) -> SimulationResult {
         SimulationResult(
             configuration: configuration,
             cpus: (0..<engine.cpus).map(engine.counters(ofCPU:)),
-            lines: LineCollection(table: engine.lines.snapshot()),
+            lines: LineCollection(table: lines),
             transferMatrix: engine.transferMatrix())
     }
 }

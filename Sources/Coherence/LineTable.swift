@@ -263,61 +263,87 @@ struct LineTable {
 
     /// An owning copy for results, so the engine can go on (or be freed).
     func snapshot() -> LineTableSnapshot {
-        LineTableSnapshot(table: self)
+        let recordCount = count, soleCount = maskWords > 1 ? count * 2 * maskWords : 0
+        let detailWords = detailCount * cpus * 3 * maskWords
+        let copy = LineTableSnapshot.Storage(
+            records: LargeAllocation.allocate(LineRecord.self, count: recordCount), recordCapacity: recordCount,
+            soleMasks: LargeAllocation.allocate(UInt64.self, count: soleCount), soleMaskCapacity: soleCount,
+            details: LargeAllocation.allocate(UInt64.self, count: detailWords), detailCapacity: detailWords)
+        copy.records.update(from: records, count: recordCount)
+        copy.soleMasks.update(from: soleMasks, count: soleCount)
+        copy.details.update(from: details, count: detailWords)
+        return LineTableSnapshot(table: self, storage: copy)
     }
 
-    /// The one-word sole-CPU masks kept in the records, laid out as `soleMasks` is for wider lines.
-    private func inlineSoleMasks() -> [UInt64] {
-        [UInt64](unsafeUninitializedCapacity: 2 * count) { buffer, initialized in
-            for i in 0..<count {
-                buffer[2 * i] = records[i].soleRead
-                buffer[2 * i + 1] = records[i].soleWrite
-            }
-            initialized = 2 * count
-        }
-    }
-
-    /// Flat copies of the storage, for ``LineTableSnapshot``.
-    func copyStorage() -> (records: [LineRecord], soleMasks: [UInt64], details: [UInt64]) {
-        (Array(UnsafeBufferPointer(start: records, count: count)),
-         maskWords == 1 ? inlineSoleMasks() : Array(UnsafeBufferPointer(start: soleMasks, count: count * 2 * maskWords)),
-         Array(UnsafeBufferPointer(start: details, count: detailCount * cpus * 3 * maskWords)))
+    /// The table as results, without a copy: the snapshot takes over the records, masks and
+    /// detail blocks and frees the rest. The table must not be used or deallocated after.
+    func handOver() -> LineTableSnapshot {
+        LargeAllocation.deallocate(slots, count: hashMask + 1)
+        LargeAllocation.deallocate(presence, count: capacity)
+        return LineTableSnapshot(table: self, storage: LineTableSnapshot.Storage(
+            records: records, recordCapacity: capacity,
+            soleMasks: soleMasks, soleMaskCapacity: maskWords > 1 ? capacity * 2 * maskWords : 0,
+            details: details, detailCapacity: detailCapacity * cpus * 3 * maskWords))
     }
 }
 
-/// An immutable copy of the line table behind a ``SimulationResult``.
-final class LineTableSnapshot: @unchecked Sendable {
+/// An immutable line table behind a ``SimulationResult``: records, sole-CPU masks (lines
+/// wider than 64 bytes) and detail blocks, in flat buffers it owns.
+final class LineTableSnapshot: @unchecked Sendable {  // immutable after init
+    /// The buffers, with the counts they were allocated with (``LargeAllocation`` needs them).
+    struct Storage {
+        var records: UnsafeMutablePointer<LineRecord>
+        var recordCapacity: Int
+        var soleMasks: UnsafeMutablePointer<UInt64>
+        var soleMaskCapacity: Int
+        var details: UnsafeMutablePointer<UInt64>
+        var detailCapacity: Int
+    }
+
     let count: Int
     let cpus: Int
     let lineSize: Int
     let maskWords: Int
-    let records: [LineRecord]
-    private let soleMasks: [UInt64]
-    private let details: [UInt64]
+    let records: UnsafeBufferPointer<LineRecord>
+    private let storage: Storage
 
-    init(table: LineTable) {
+    init(table: LineTable, storage: Storage) {
         count = table.count
         cpus = table.cpus
         lineSize = table.lineSize
         maskWords = table.maskWords
-        (records, soleMasks, details) = table.copyStorage()
+        self.storage = storage
+        records = UnsafeBufferPointer(start: storage.records, count: table.count)
     }
 
-    /// Calls `body(cpu, readWords, writeWords)` for every CPU that may have touched line `i`.
-    private func forEachCPUMask(ofLine i: Int, _ body: (Int, ArraySlice<UInt64>, ArraySlice<UInt64>) -> Void) {
-        let r = records[i]
-        if r.detail < 0 {
-            let base = i * 2 * maskWords
-            body(Int(r.soleCPU), soleMasks[base..<base + maskWords], soleMasks[base + maskWords..<base + 2 * maskWords])
+    deinit {
+        LargeAllocation.deallocate(storage.records, count: storage.recordCapacity)
+        LargeAllocation.deallocate(storage.soleMasks, count: storage.soleMaskCapacity)
+        LargeAllocation.deallocate(storage.details, count: storage.detailCapacity)
+    }
+
+    /// Calls `body(cpu, read, write)` with the byte masks (`maskWords` words each) of every
+    /// CPU that may have touched line `i`.
+    private func forEachCPUMask(ofLine i: Int, _ body: (Int, UnsafePointer<UInt64>, UnsafePointer<UInt64>) -> Void) {
+        let r = storage.records + i
+        if r.pointee.detail < 0 {
+            if maskWords == 1 {
+                // One-word masks live in the record, the write mask right after the read mask.
+                let read = UnsafeRawPointer(r).advanced(by: MemoryLayout<LineRecord>.offset(of: \LineRecord.soleRead)!)
+                    .assumingMemoryBound(to: UInt64.self)
+                body(Int(r.pointee.soleCPU), read, read + 1)
+            } else {
+                let read = UnsafePointer(storage.soleMasks + i * 2 * maskWords)
+                body(Int(r.pointee.soleCPU), read, read + maskWords)
+            }
             return
         }
-        var touchers = r.readers | r.writers
+        var touchers = r.pointee.readers | r.pointee.writers
         while touchers != 0 {
             let cpu = touchers.trailingZeroBitCount
             touchers &= touchers - 1
-            let read = (Int(r.detail) * cpus * 3 + cpu) * maskWords
-            let write = read + cpus * maskWords
-            body(cpu, details[read..<read + maskWords], details[write..<write + maskWords])
+            let read = UnsafePointer(storage.details + (Int(r.pointee.detail) * cpus * 3 + cpu) * maskWords)
+            body(cpu, read, read + cpus * maskWords)
         }
     }
 
@@ -339,10 +365,10 @@ final class LineTableSnapshot: @unchecked Sendable {
         var twice = once, written = once
         forEachCPUMask(ofLine: i) { _, read, write in
             for w in 0..<maskWords {
-                let touched = read[read.startIndex + w] | write[write.startIndex + w]
+                let touched = read[w] | write[w]
                 twice[w] |= once[w] & touched
                 once[w] |= touched
-                written[w] |= write[write.startIndex + w]
+                written[w] |= write[w]
             }
         }
         for w in 0..<maskWords where twice[w] & written[w] != 0 { return .trulyShared }
@@ -355,8 +381,8 @@ final class LineTableSnapshot: @unchecked Sendable {
             let bit = UInt64(1) << UInt64(cpu)
             for offset in 0..<lineSize {
                 let w = offset >> 6, b = UInt64(offset & 63)
-                if read[read.startIndex + w] >> b & 1 != 0 { readers[offset] |= bit }
-                if write[write.startIndex + w] >> b & 1 != 0 { writers[offset] |= bit }
+                if read[w] >> b & 1 != 0 { readers[offset] |= bit }
+                if write[w] >> b & 1 != 0 { writers[offset] |= bit }
             }
         }
         return (0..<lineSize).compactMap { o in

@@ -104,6 +104,35 @@ private func geometry(sets: Int = 4, ways: Int = 2, line: Int = 64) -> CacheGeom
         #expect(r.linesByAddress().map { r.lines[$0].address } == [0, 64, 128])
     }
 
+    /// `finish()` hands the line table over without a copy; it must give exactly what
+    /// `result()` copies, for one-word and wider byte masks, lines of one CPU and shared ones.
+    @Test(arguments: [32, 64, 256])
+    func finishGivesWhatResultCopies(lineSize: Int) throws {
+        var rng = SplitMix64(seed: UInt64(lineSize))
+        let accesses = (0..<20_000).map { _ in
+            let cpu = Int(rng.next() % 4)
+            let kind: AccessKind = rng.next() % 3 == 0 ? .store : .load
+            switch rng.next() % 3 {
+            case 0:  // anywhere in a shared region
+                return Access(cpu: cpu, kind: kind, address: rng.next() % 4000 * 8, size: 1 + Int(rng.next() % 16))
+            case 1:  // the CPU's own region
+                return Access(cpu: cpu, kind: kind, address: 0x10_0000 * UInt64(cpu + 1) + rng.next() % 4000 * 8, size: 8)
+            default:  // the CPU's own 4 bytes of a shared line
+                return Access(cpu: cpu, kind: kind, address: 0x80_0000 + rng.next() % 50 * 256 + UInt64(cpu) * 4, size: 4)
+            }
+        }
+        let sim = try CoherenceSimulator(SimulatorConfiguration(cpus: 4, geometry: geometry(line: lineSize), coherence: .moesi))
+        try accesses.withUnsafeBufferPointer { try sim.consume($0) }
+        let copied = sim.result()
+        let finished = sim.finish()
+        #expect(finished.cpus == copied.cpus)
+        #expect(finished.lines.count == copied.lines.count && copied.lines.count > 100)
+        #expect(Array(finished.lines) == Array(copied.lines))
+        #expect(finished.lines.indices.allSatisfy { finished.offsets(ofLine: $0) == copied.offsets(ofLine: $0) })
+        let classes = Set(copied.lines.map(\.sharing))
+        #expect(classes.isSuperset(of: [.private, .falselyShared, .trulyShared]), "\(classes)")
+    }
+
     /// The heap that picks the hottest lines against a full sort, for every size of top
     /// list, on lines with many ties in movement and accesses.
     @Test func hottestLinesAgreeWithAFullSort() throws {

@@ -47,7 +47,7 @@ extension Runner {
                             into simulator: CoherenceSimulator, options: EmulatorOptions) throws -> RunOutcome {
         let sink: AccessSink = options.accessObserver.map { TeeSink(simulator, $0) } ?? simulator
         let guest = try emulate(configuration, workload, into: sink, options: options)
-        return RunOutcome(configuration: configuration, result: simulator.result(),
+        return RunOutcome(configuration: configuration, result: simulator.finish(),
                           workloadAccesses: guest.recordedAccesses, guest: guest)
     }
 

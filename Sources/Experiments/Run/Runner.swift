@@ -49,7 +49,7 @@ public enum Runner {
             return try runEmulated(configuration, workload, into: simulator, options: emulator)
         }
         let count = try feed(configuration, into: simulator)
-        return RunOutcome(configuration: configuration, result: simulator.result(), workloadAccesses: count)
+        return RunOutcome(configuration: configuration, result: simulator.finish(), workloadAccesses: count)
     }
 
     /// Streams `configuration`'s workload into `sink` (a simulator, an analysis) and returns
