@@ -161,7 +161,7 @@ struct CoherenceEngine {
             // before the next needs it (16, 8, 4 ahead), so the misses of many accesses
             // overlap. The detail stage serves only runs with more than one CPU.
             if i &+ 16 < count { lines.prefetchSlot(of: batch[i &+ 16].address &>> lineShift) }
-            if i &+ 8 < count { lines.prefetchRecord(of: batch[i &+ 8].address &>> lineShift) }
+            if i &+ 8 < count { lines.prefetchRecord(of: batch[i &+ 8].address &>> lineShift, presence: coherent) }
             if cpus > 1 && i &+ 4 < count {
                 lines.prefetchDetail(of: batch[i &+ 4].address &>> lineShift, cpu: Int(batch[i &+ 4].cpu))
             }

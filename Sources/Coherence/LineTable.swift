@@ -141,12 +141,15 @@ struct LineTable {
         mtlab_prefetch(slots + Self.slot(of: line, shift: hashShift))
     }
 
-    /// Starts loading the record of `line` when its hash slot (prefetched earlier) holds it
-    /// at the first probe.
+    /// Starts loading the record of `line` (and its snoop-filter entry, `withPresence`) when
+    /// its hash slot (prefetched earlier) holds it at the first probe.
     @inline(__always)
-    func prefetchRecord(of line: UInt64) {
+    func prefetchRecord(of line: UInt64, presence withPresence: Bool) {
         let slot = slots[Self.slot(of: line, shift: hashShift)]
-        if slot.line == line && slot.entry != 0 { mtlab_prefetch(records + Int(truncatingIfNeeded: slot.entry &- 1)) }
+        guard slot.line == line && slot.entry != 0 else { return }
+        let index = Int(truncatingIfNeeded: slot.entry &- 1)
+        mtlab_prefetch(records + index)
+        if withPresence { mtlab_prefetch(presence + index) }
     }
 
     /// Starts loading `cpu`'s mask rows of `line` when the line has a detail block and its
