@@ -55,18 +55,19 @@ struct ByteMasks {
     var write: UnsafeMutablePointer<UInt64>
 }
 
-/// A hash slot: the line and its record index side by side, so a probe touches one cache line.
+/// A hash slot: 32 bits of the line's hash and its record index, eight to a cache line.
+/// A fingerprint match is confirmed by the record's line, which the caller reads anyway.
 struct LineSlot {
-    var line: UInt64
-    /// Record index + 1; 0 marks an empty slot (every line number is a valid key).
-    var entry: UInt64
+    var fingerprint: UInt32
+    /// Record index + 1; 0 marks an empty slot.
+    var entry: UInt32
 }
 
 /// The line table: an open-addressing hash from line number to a dense record index, the
 /// records, and their byte masks, all in flat manually-managed buffers.
 ///
 /// Memory per touched line (lines ≤ 64 bytes): a 128-byte record (masks inline), 8 B of snoop
-/// filter and 21–43 B of hash slots (the table is kept 3/8 to 3/4 full); a line touched by
+/// filter and 11–21 B of hash slots (8 B each, the table kept 3/8 to 3/4 full); a line touched by
 /// two or more CPUs adds a detail block of 24 B per CPU of
 /// the run (read, write and written-since-invalidated masks). Wider lines add
 /// 16 B × line_size / 64 of masks, and scale the detail block by line_size / 64.
@@ -122,14 +123,25 @@ struct LineTable {
         Int(truncatingIfNeeded: (line &* 0x9E37_79B9_7F4A_7C15) &>> shift)
     }
 
+    /// Independent of the slot's bits (another multiplier), so lines probing the same run of
+    /// slots rarely share one.
+    @inline(__always)
+    private static func fingerprint(of line: UInt64) -> UInt32 {
+        UInt32(truncatingIfNeeded: (line &* 0xC2B2_AE3D_27D4_EB4F) >> 32)
+    }
+
     /// The record index of `line`, creating the record (first toucher `cpu`) if it is new.
     @inline(__always)
     mutating func index(of line: UInt64, cpu: Int) -> Int {
         var s = Self.slot(of: line, shift: hashShift)
+        let fingerprint = Self.fingerprint(of: line)
         while true {
             let slot = slots[s]
             if slot.entry == 0 { break }
-            if slot.line == line { return Int(truncatingIfNeeded: slot.entry &- 1) }
+            if slot.fingerprint == fingerprint {
+                let index = Int(truncatingIfNeeded: slot.entry &- 1)
+                if records[index].line == line { return index }
+            }
             s = (s + 1) & hashMask
         }
         return insert(line, cpu: cpu, at: s)
@@ -146,7 +158,7 @@ struct LineTable {
     @inline(__always)
     func prefetchRecord(of line: UInt64, presence withPresence: Bool) {
         let slot = slots[Self.slot(of: line, shift: hashShift)]
-        guard slot.line == line && slot.entry != 0 else { return }
+        guard slot.fingerprint == Self.fingerprint(of: line) && slot.entry != 0 else { return }
         let index = Int(truncatingIfNeeded: slot.entry &- 1)
         mtlab_prefetch(records + index)
         if withPresence { mtlab_prefetch(presence + index) }
@@ -157,9 +169,10 @@ struct LineTable {
     @inline(__always)
     func prefetchDetail(of line: UInt64, cpu: Int) {
         let slot = slots[Self.slot(of: line, shift: hashShift)]
-        guard slot.line == line && slot.entry != 0 else { return }
-        let detail = records[Int(truncatingIfNeeded: slot.entry &- 1)].detail
-        guard detail >= 0 else { return }
+        guard slot.fingerprint == Self.fingerprint(of: line) && slot.entry != 0 else { return }
+        let record = records[Int(truncatingIfNeeded: slot.entry &- 1)]
+        guard record.line == line && record.detail >= 0 else { return }
+        let detail = record.detail
         let row = cpus &* maskWords
         let base = details + (Int(detail) &* 3 &* row &+ cpu &* maskWords)
         mtlab_prefetch(base)
@@ -175,7 +188,7 @@ struct LineTable {
         (records + index).initialize(to: LineRecord(line: line, cpu: cpu))
         if maskWords > 1 { (soleMasks + index * 2 * maskWords).initialize(repeating: 0, count: 2 * maskWords) }
         count += 1
-        slots[slot] = LineSlot(line: line, entry: UInt64(index) &+ 1)
+        slots[slot] = LineSlot(fingerprint: Self.fingerprint(of: line), entry: UInt32(truncatingIfNeeded: index &+ 1))
         if count * 4 > (hashMask + 1) * 3 { rehash() }
         return index
     }
@@ -196,10 +209,11 @@ struct LineTable {
         slots = LargeAllocation.allocate(LineSlot.self, count: slotCount, populate: true)
         hashShift = UInt64(64 - slotCount.trailingZeroBitCount)
         hashMask = slotCount - 1
-        for i in 0..<oldCount where old[i].entry != 0 {
-            var s = Self.slot(of: old[i].line, shift: hashShift)
+        // The slots hold no lines: take them from the records, in order.
+        for index in 0..<count {
+            var s = Self.slot(of: records[index].line, shift: hashShift)
             while slots[s].entry != 0 { s = (s + 1) & hashMask }
-            slots[s] = old[i]
+            slots[s] = LineSlot(fingerprint: Self.fingerprint(of: records[index].line), entry: UInt32(truncatingIfNeeded: index &+ 1))
         }
         LargeAllocation.deallocate(old, count: oldCount)
     }

@@ -187,4 +187,33 @@ private func geometry(sets: Int = 4, ways: Int = 2, line: Int = 64) -> CacheGeom
                                                    coherence: .mesi)
         #expect(checkEngine(configuration, trace, batches: [4096]))
     }
+
+    /// Hash slots keep 32 bits of a line's hash, not the line: lines whose fingerprints
+    /// match and whose probes start at the same slot must still be told apart.
+    @Test func linesWithTheSameFingerprintAndSlotStayApart() throws {
+        // fingerprint(line) = high half of line × m; slot = top 11 bits of line × g (2048 slots).
+        let m: UInt64 = 0xC2B2_AE3D_27D4_EB4F, g: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var inverse: UInt64 = 1  // m⁻¹ mod 2⁶⁴ by Newton's iteration
+        for _ in 0..<6 { inverse = inverse &* (2 &- m &* inverse) }
+        let first: UInt64 = 0x1234
+        let product = first &* m
+        var lines = [first]
+        var k: UInt64 = 1
+        while lines.count < 6 {
+            // Same high half as first × m, as long as the low half does not carry.
+            let line = (product &+ k) &* inverse
+            if (line &* g) >> 53 == (first &* g) >> 53 { lines.append(line) }
+            k &+= 1
+        }
+        #expect(Set(lines.map { ($0 &* m) >> 32 }).count == 1 && Set(lines.map { ($0 &* g) >> 53 }).count == 1)
+        // One-byte lines, so that any 64-bit line number is an address.
+        var rng = SplitMix64(seed: 0xF1)
+        let trace = (0..<3000).map { _ in
+            Access(cpu: Int(rng.next() % 3), kind: rng.next() % 2 == 0 ? .store : .load,
+                   address: lines[Int(rng.next() % 6)], size: 1)
+        }
+        let configuration = SimulatorConfiguration(cpus: 3, geometry: try CacheGeometry(sets: 2, ways: 2, lineSize: 1),
+                                                   coherence: .mesi)
+        #expect(checkEngine(configuration, trace))
+    }
 }
