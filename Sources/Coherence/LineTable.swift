@@ -5,12 +5,12 @@ import CIntrinsics
 /// Byte masks live outside the record, in flat word arrays, because their width
 /// depends on the line size.
 struct LineRecord {
-    // First 64 bytes: what every access reads or writes.
+    // First 64 bytes: what every private access reads or writes, and the line, which
+    // confirms a hash lookup.
     /// CPUs that read / wrote the line at least once (their union decides cold misses).
     var readers: UInt64 = 0
     var writers: UInt64 = 0
-    /// CPUs whose last copy was removed by a peer's invalidation: their next miss is a coherence miss.
-    var invalidated: UInt64 = 0
+    var line: UInt64
     var accesses: UInt64 = 0
     /// Read and write byte masks of `soleCPU` when a mask is one word (lines ≤ 64 bytes).
     var soleRead: UInt64 = 0
@@ -20,8 +20,9 @@ struct LineRecord {
     /// The first CPU to touch the line: the owner of the inline masks while `detail` is -1.
     var soleCPU: UInt16
     var misses: UInt64 = 0
-    // Second 64 bytes: misses only.
-    var line: UInt64
+    // Second 64 bytes: lines that more than one CPU touched.
+    /// CPUs whose last copy was removed by a peer's invalidation: their next miss is a coherence miss.
+    var invalidated: UInt64 = 0
     var transfers: UInt64 = 0
     var invalidations: UInt64 = 0
     var hitm: UInt64 = 0
