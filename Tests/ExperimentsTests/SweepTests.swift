@@ -20,6 +20,25 @@ private final class SweepLab {
 
     func read(_ name: String) throws -> String { try String(contentsOfFile: folder + "/" + name, encoding: .utf8) }
 
+    /// A two-CPU base config with `workload` lines, and a sweep over one- and two-way caches.
+    func writeWaysSweep(workload: String) throws {
+        try write("base.toml", """
+            [system]
+            cpus = 2
+            [workload]
+            \(workload)
+            [cache]
+            sets = 16
+            ways = 2
+            """)
+        try write("sweep.toml", """
+            base = "base.toml"
+            output = "out"
+            [grid]
+            "cache.ways" = [1, 2]
+            """)
+    }
+
     /// Every file under the lab with its contents, to prove that nothing changed.
     func snapshot() -> [String: Data] {
         var out: [String: Data] = [:]
@@ -149,21 +168,7 @@ private func sweepError(_ body: () throws -> Void) -> String? {
     @Test func aTraceRewrittenInPlaceIsRunAgain() throws {
         let lab = try SweepLab()
         try lab.write("t.trace", "0 R 0x1000 4\n1 W 0x9004 4\n")
-        try lab.write("base.toml", """
-            [system]
-            cpus = 2
-            [workload]
-            trace = "t.trace"
-            [cache]
-            sets = 16
-            ways = 2
-            """)
-        try lab.write("sweep.toml", """
-            base = "base.toml"
-            output = "out"
-            [grid]
-            "cache.ways" = [1, 2]
-            """)
+        try lab.writeWaysSweep(workload: #"trace = "t.trace""#)
         let before = try lab.plan()
         #expect(try lab.execute(before).done == 2)
         #expect(try CSVTableReader(lab.read("out/results.csv")).rows.allSatisfy { $0["transfers"] == "0" })
@@ -186,21 +191,7 @@ private func sweepError(_ body: () throws -> Void) -> String? {
         try lab.write("guests/runtime/crt0.S", "# start\n")
         try lab.write("guests/programs/p.h", "#define N 1\n")
         try lab.write("guests/programs/p.c", "#include \"p.h\"\nint main(void) { return N; }\n")
-        try lab.write("base.toml", """
-            [system]
-            cpus = 2
-            [workload]
-            guest = "guests/programs/p.c"
-            [cache]
-            sets = 16
-            ways = 2
-            """)
-        try lab.write("sweep.toml", """
-            base = "base.toml"
-            output = "out"
-            [grid]
-            "cache.ways" = [1, 2]
-            """)
+        try lab.writeWaysSweep(workload: #"guest = "guests/programs/p.c""#)
         let keys = { try Set(lab.plan().uniqueRuns.map(\.key)) }
         let first = try keys()
         #expect(first.count == 2)
@@ -211,15 +202,9 @@ private func sweepError(_ body: () throws -> Void) -> String? {
         try lab.write("guests/runtime/crt0.S", "# start, changed\n")
         let afterRuntime = try keys()
         #expect(afterRuntime.isDisjoint(with: afterHeader))
-        try lab.write("base.toml", """
-            [system]
-            cpus = 2
-            [workload]
+        try lab.writeWaysSweep(workload: """
             guest = "guests/programs/p.c"
             cflags = "-DFAST"
-            [cache]
-            sets = 16
-            ways = 2
             """)
         #expect(try keys().isDisjoint(with: afterRuntime))
     }
