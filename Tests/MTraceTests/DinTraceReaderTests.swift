@@ -124,6 +124,43 @@ import Testing
         }
     }
 
+    /// Extended din in every shape the reader accepts: sizes, upper-case types, prefixes,
+    /// blanks, later fields, and copy-back and invalidate records.
+    @Test func plainAndUnusualExtendedLinesAgree() throws {
+        var rng = SplitMix64(seed: 0xE7D)
+        var text = ""
+        var expected: [Access] = []
+        let types: [(Character, AccessKind)] = [("r", .load), ("w", .store), ("i", .fetch), ("m", .load),
+                                                ("c", .copyBack), ("v", .invalidate)]
+        for _ in 0..<3000 {
+            let (type, kind) = types[Int(rng.next() % 6)]
+            let significant = 1 + Int(rng.next() % 16)
+            var address = rng.next() >> UInt64(64 - 4 * significant)
+            let size = kind.isDataAccess || kind == .fetch ? 1 + Int(rng.next() % 4096) : Int(rng.next() % 300)
+            if size > 0, address > UInt64.max - UInt64(size - 1) { address = 0 }
+            var hex = String(address, radix: 16)
+            if rng.next() % 4 == 0 { hex = String(repeating: "0", count: Int(rng.next() % UInt64(21 - hex.count))) + hex }
+            let typeText = rng.next() % 3 == 0 ? type.uppercased() : String(type)
+            var line = "\(typeText) \(hex) \(String(size, radix: 16))"
+            switch rng.next() % 8 {
+            case 0: line = "\(typeText) 0x\(hex) \(String(size, radix: 16))"
+            case 1: line = "\(typeText)\t\(hex)  \(String(size, radix: 16))"
+            case 2: line += " trailing"
+            case 3: line += "\r"
+            case 4: line = " " + line
+            default: break  // plain
+            }
+            text += line + "\n"
+            expected.append(Access(cpu: 0, kind: kind, address: address, size: size))
+        }
+        try withTemporaryDirectory { folder throws in
+            try writeFile(folder + "/e.din", text)
+            for chunkSize in [1, 7, 12, 13, 17, 24, 64, 1000, 1 << 20] {
+                #expect(try readDin(folder + "/e.din", chunkSize: chunkSize) == expected, "chunk \(chunkSize)")
+            }
+        }
+    }
+
     static let errorCases: [(first: String, line: String, message: String)] = [
         ("0 10", "w 10 4", #"expected a traditional din record "<type 0-5> <hexaddr>" like the file's first record (line 2), found an extended din record"#),
         ("r 10 4", "0 10", #"expected an extended din record "<r|w|i|m|c|v> <hexaddr> <hexsize>" like the file's first record (line 2), found a traditional din record"#),
@@ -149,6 +186,10 @@ import Testing
         ("r 10 4", "c 10 100000000", #"size "100000000" is too large: copy-back and invalidate sizes fit in 32 bits"#),
         ("r 10 4", "w ffffffffffffffff 2", "access at 0xffffffffffffffff of 2 bytes runs past the end of the 64-bit address space"),
         ("r 10 4", "r 10 4z", #"expected a hex size, found "4z""#),
+        ("r 10 4", "w 10 2000", #"size must be 1...4096 (hex 1...1000), found "2000""#),
+        ("r 10 4", "r fffffffffffffff 2000", #"size must be 1...4096 (hex 1...1000), found "2000""#),
+        ("r 10 4", "r fffffffffffffff1 10", "access at 0xfffffffffffffff1 of 16 bytes runs past the end"),
+        ("r 10 4", "r 1g 4", #"expected a hex address, found "1g""#),
         ("r 10 4", "R 10 0", "size 0 (the whole cache) is allowed only for c and v records"),
     ]
 
