@@ -56,8 +56,9 @@ public struct GuestCache: Sendable {
         guard FileManager.default.isReadableFile(atPath: source) else {
             throw GuestSourceError(source: source, message: "cannot read the guest source: no such file")
         }
-        let key = try buildKey(for: source, flags: flags)
-        let builder = GuestBuilder(guestsDirectory: GuestCache.guestsDirectory(of: source)!, clang: clang, extraFlags: baseFlags)
+        let guests = try guestsFolder(of: source)
+        let key = try self.key(source: source, guests: guests, flags: flags)
+        let builder = GuestBuilder(guestsDirectory: guests, clang: clang, extraFlags: baseFlags)
         let name = URL(fileURLWithPath: source).deletingPathExtension().lastPathComponent
         let path = folder + "/" + name + "-" + key.prefix(24) + ".elf"
         if FileManager.default.fileExists(atPath: path) { return (path, false) }
@@ -81,10 +82,15 @@ public struct GuestCache: Sendable {
     /// anything that goes into the ELF does (see the type's summary), so results keyed by it
     /// are never reused for a different program. Throws ``GuestSourceError``.
     public func buildKey(for source: String, flags: [String] = []) throws -> String {
+        try key(source: source, guests: guestsFolder(of: source), flags: flags)
+    }
+
+    /// ``guestsDirectory(of:)``, or an error saying that `source` has none.
+    private func guestsFolder(of source: String) throws -> String {
         guard let guests = GuestCache.guestsDirectory(of: source) else {
             throw GuestSourceError(source: source, message: "is not inside a guests folder (a folder above it must hold link.ld and runtime/crt0.S)")
         }
-        return try key(source: source, guests: guests, flags: flags)
+        return guests
     }
 
     /// The content hash of a build.

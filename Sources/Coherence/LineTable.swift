@@ -62,6 +62,20 @@ struct LineSlot {
     var fingerprint: UInt32
     /// Record index + 1; 0 marks an empty slot.
     var entry: UInt32
+
+    /// The slot of record `index`, whose line is `line`.
+    @inline(__always)
+    init(line: UInt64, index: Int) {
+        fingerprint = LineSlot.fingerprint(of: line)
+        entry = UInt32(truncatingIfNeeded: index &+ 1)
+    }
+
+    /// Independent of the slot's position (another multiplier than the table's hash), so
+    /// lines probing the same run of slots rarely share one.
+    @inline(__always)
+    static func fingerprint(of line: UInt64) -> UInt32 {
+        UInt32(truncatingIfNeeded: (line &* 0xC2B2_AE3D_27D4_EB4F) >> 32)
+    }
 }
 
 /// The line table: an open-addressing hash from line number to a dense record index, the
@@ -112,11 +126,22 @@ struct LineTable {
     }
 
     func deallocate() {
-        LargeAllocation.deallocate(records, count: capacity)
-        LargeAllocation.deallocate(presence, count: capacity)
-        LargeAllocation.deallocate(soleMasks, count: maskWords > 1 ? capacity * 2 * maskWords : 0)
-        LargeAllocation.deallocate(details, count: detailCapacity * cpus * 3 * maskWords)
+        deallocateIndex()
+        resultStorage().deallocate()
+    }
+
+    /// Frees the hash slots and the snoop filter, which results do not need.
+    private func deallocateIndex() {
         LargeAllocation.deallocate(slots, count: hashMask + 1)
+        LargeAllocation.deallocate(presence, count: capacity)
+    }
+
+    /// The buffers results are made of, with the counts they were allocated with.
+    private func resultStorage() -> LineTableSnapshot.Storage {
+        LineTableSnapshot.Storage(
+            records: records, recordCapacity: capacity,
+            soleMasks: soleMasks, soleMaskCapacity: maskWords > 1 ? capacity * 2 * maskWords : 0,
+            details: details, detailCapacity: detailCapacity * cpus * 3 * maskWords)
     }
 
     @inline(__always)
@@ -124,18 +149,11 @@ struct LineTable {
         Int(truncatingIfNeeded: (line &* 0x9E37_79B9_7F4A_7C15) &>> shift)
     }
 
-    /// Independent of the slot's bits (another multiplier), so lines probing the same run of
-    /// slots rarely share one.
-    @inline(__always)
-    private static func fingerprint(of line: UInt64) -> UInt32 {
-        UInt32(truncatingIfNeeded: (line &* 0xC2B2_AE3D_27D4_EB4F) >> 32)
-    }
-
     /// The record index of `line`, creating the record (first toucher `cpu`) if it is new.
     @inline(__always)
     mutating func index(of line: UInt64, cpu: Int) -> Int {
         var s = Self.slot(of: line, shift: hashShift)
-        let fingerprint = Self.fingerprint(of: line)
+        let fingerprint = LineSlot.fingerprint(of: line)
         while true {
             let slot = slots[s]
             if slot.entry == 0 { break }
@@ -154,13 +172,20 @@ struct LineTable {
         mtlab_prefetch(slots + Self.slot(of: line, shift: hashShift))
     }
 
+    /// The record index that `line`'s first probe slot names when its fingerprint matches
+    /// (most likely `line`'s, unconfirmed), or -1. For prefetching only.
+    @inline(__always)
+    private func firstProbe(of line: UInt64) -> Int {
+        let slot = slots[Self.slot(of: line, shift: hashShift)]
+        return slot.fingerprint == LineSlot.fingerprint(of: line) ? Int(truncatingIfNeeded: slot.entry) &- 1 : -1
+    }
+
     /// Starts loading the record of `line` (and its snoop-filter entry, `withPresence`) when
-    /// its hash slot (prefetched earlier) holds it at the first probe.
+    /// its first probe slot (prefetched earlier) names it.
     @inline(__always)
     func prefetchRecord(of line: UInt64, presence withPresence: Bool) {
-        let slot = slots[Self.slot(of: line, shift: hashShift)]
-        guard slot.fingerprint == Self.fingerprint(of: line) && slot.entry != 0 else { return }
-        let index = Int(truncatingIfNeeded: slot.entry &- 1)
+        let index = firstProbe(of: line)
+        guard index >= 0 else { return }
         mtlab_prefetch(records + index)
         if withPresence { mtlab_prefetch(presence + index) }
     }
@@ -169,13 +194,10 @@ struct LineTable {
     /// slot and record (prefetched earlier) hold it.
     @inline(__always)
     func prefetchDetail(of line: UInt64, cpu: Int) {
-        let slot = slots[Self.slot(of: line, shift: hashShift)]
-        guard slot.fingerprint == Self.fingerprint(of: line) && slot.entry != 0 else { return }
-        let record = records[Int(truncatingIfNeeded: slot.entry &- 1)]
-        guard record.line == line && record.detail >= 0 else { return }
-        let detail = record.detail
+        let index = firstProbe(of: line)
+        guard index >= 0, records[index].line == line, records[index].detail >= 0 else { return }
         let row = cpus &* maskWords
-        let base = details + (Int(detail) &* 3 &* row &+ cpu &* maskWords)
+        let base = details + (Int(records[index].detail) &* 3 &* row &+ cpu &* maskWords)
         mtlab_prefetch(base)
         mtlab_prefetch(base + row)
         mtlab_prefetch(base + 2 &* row)
@@ -189,7 +211,7 @@ struct LineTable {
         (records + index).initialize(to: LineRecord(line: line, cpu: cpu))
         if maskWords > 1 { (soleMasks + index * 2 * maskWords).initialize(repeating: 0, count: 2 * maskWords) }
         count += 1
-        slots[slot] = LineSlot(fingerprint: Self.fingerprint(of: line), entry: UInt32(truncatingIfNeeded: index &+ 1))
+        slots[slot] = LineSlot(line: line, index: index)
         if count * 4 > (hashMask + 1) * 3 { rehash() }
         return index
     }
@@ -212,9 +234,10 @@ struct LineTable {
         hashMask = slotCount - 1
         // The slots hold no lines: take them from the records, in order.
         for index in 0..<count {
-            var s = Self.slot(of: records[index].line, shift: hashShift)
+            let line = records[index].line
+            var s = Self.slot(of: line, shift: hashShift)
             while slots[s].entry != 0 { s = (s + 1) & hashMask }
-            slots[s] = LineSlot(fingerprint: Self.fingerprint(of: records[index].line), entry: UInt32(truncatingIfNeeded: index &+ 1))
+            slots[s] = LineSlot(line: line, index: index)
         }
         LargeAllocation.deallocate(old, count: oldCount)
     }
@@ -296,12 +319,8 @@ struct LineTable {
     /// The table as results, without a copy: the snapshot takes over the records, masks and
     /// detail blocks and frees the rest. The table must not be used or deallocated after.
     func handOver() -> LineTableSnapshot {
-        LargeAllocation.deallocate(slots, count: hashMask + 1)
-        LargeAllocation.deallocate(presence, count: capacity)
-        return LineTableSnapshot(table: self, storage: LineTableSnapshot.Storage(
-            records: records, recordCapacity: capacity,
-            soleMasks: soleMasks, soleMaskCapacity: maskWords > 1 ? capacity * 2 * maskWords : 0,
-            details: details, detailCapacity: detailCapacity * cpus * 3 * maskWords))
+        deallocateIndex()
+        return LineTableSnapshot(table: self, storage: resultStorage())
     }
 }
 
@@ -316,6 +335,12 @@ final class LineTableSnapshot: @unchecked Sendable {  // immutable after init
         var soleMaskCapacity: Int
         var details: UnsafeMutablePointer<UInt64>
         var detailCapacity: Int
+
+        func deallocate() {
+            LargeAllocation.deallocate(records, count: recordCapacity)
+            LargeAllocation.deallocate(soleMasks, count: soleMaskCapacity)
+            LargeAllocation.deallocate(details, count: detailCapacity)
+        }
     }
 
     let count: Int
@@ -334,11 +359,7 @@ final class LineTableSnapshot: @unchecked Sendable {  // immutable after init
         records = UnsafeBufferPointer(start: storage.records, count: table.count)
     }
 
-    deinit {
-        LargeAllocation.deallocate(storage.records, count: storage.recordCapacity)
-        LargeAllocation.deallocate(storage.soleMasks, count: storage.soleMaskCapacity)
-        LargeAllocation.deallocate(storage.details, count: storage.detailCapacity)
-    }
+    deinit { storage.deallocate() }
 
     /// Calls `body(cpu, read, write)` with the byte masks (`maskWords` words each) of every
     /// CPU that may have touched line `i`.

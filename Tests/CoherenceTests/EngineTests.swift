@@ -205,7 +205,7 @@ private func geometry(sets: Int = 4, ways: Int = 2, line: Int = 64) -> CacheGeom
             if (line &* g) >> 53 == (first &* g) >> 53 { lines.append(line) }
             k &+= 1
         }
-        #expect(Set(lines.map { ($0 &* m) >> 32 }).count == 1 && Set(lines.map { ($0 &* g) >> 53 }).count == 1)
+        #expect(Set(lines.map(LineSlot.fingerprint(of:))).count == 1 && Set(lines.map { ($0 &* g) >> 53 }).count == 1)
         // One-byte lines, so that any 64-bit line number is an address.
         var rng = SplitMix64(seed: 0xF1)
         let trace = (0..<3000).map { _ in

@@ -212,7 +212,7 @@ import Testing
     }
 }
 
-/// `scanHex` (eight digits looked up at once) against digit-by-digit parsing.
+/// `scanHex` and `scanPlainHex` (digits converted a word at a time) against digit-by-digit parsing.
 @Suite struct HexScanningTests {
     /// The obvious parser: digits until a non-digit; nil past 64 bits.
     static func reference(_ bytes: [UInt8]) -> (UInt64?, Int) {
@@ -246,6 +246,14 @@ import Testing
             let (expected, consumed) = Self.reference(bytes)
             #expect(got == expected, "\(String(decoding: field, as: UTF8.self))")
             if expected != nil { #expect(q - UnsafePointer(buffer) == consumed, "\(String(decoding: field, as: UTF8.self))") }
+            // The plain-line scanner takes 1...15 digits and names the byte after them.
+            let plain = scanPlainHex(UnsafePointer(buffer))
+            if consumed < 16 {
+                #expect(plain?.value == expected && plain?.digits == consumed, "\(String(decoding: field, as: UTF8.self))")
+                #expect(plain?.ends(with: bytes[consumed]) == true && plain?.ends(with: 0x2F) == false)
+            } else {
+                #expect(plain == nil)
+            }
         }
     }
 }

@@ -44,73 +44,114 @@ public struct SimulatorBenchmark {
 
         var results = [try baseline(trace, geometry)]
         if cases.contains("a") {
-            let (rate, misses) = try simulate(trace, single)
-            results.append(Case(name: "a", description: "1 CPU, 32 KiB 8-way 64 B LRU, none (in memory)",
-                                rate: rate, target: 60e6, misses: misses))
+            results.append(try simulate(trace, single, "a", "1 CPU, 32 KiB 8-way 64 B LRU, none (in memory)", target: 60e6))
         }
         if cases.contains("b") {
             let shared = trace.enumerated().map { i, a in var a = a; a.cpu = UInt16(i % 8); return a }
             results.append(try bareMESI(shared, geometry))
-            let (rate, misses) = try simulate(shared, SimulatorConfiguration(
-                cpus: 8, geometry: geometry, replacement: .lru, coherence: .mesi))
-            results.append(Case(name: "b", description: "8 CPUs, MESI, same caches (in memory)",
-                                rate: rate, target: 30e6, misses: misses))
+            results.append(try simulate(shared, SimulatorConfiguration(cpus: 8, geometry: geometry, replacement: .lru,
+                                                                       coherence: .mesi),
+                                        "b", "8 CPUs, MESI, same caches (in memory)", target: 30e6))
         }
         if cases.contains("c") || cases.contains("p") {
-            try FileManager.default.createDirectory(at: scratchFolder, withIntermediateDirectories: true)
-            let din = scratchFolder.appendingPathComponent("synthetic.din").path
-            defer { try? FileManager.default.removeItem(atPath: din) }
-            try SyntheticReferenceTrace.writeDin(path: din, references: references)
-            if cases.contains("c") { results.append(try simulateFile(din, .din, single)) }
-            if cases.contains("p") { results.append(try parseDin(din)) }
+            try withFile("synthetic.din", SyntheticReferenceTrace.writeDin) { din in
+                if cases.contains("c") {
+                    results.append(try simulateFile(din, .din, single, "c", "as (a), parsed from a din file", target: 25e6))
+                }
+                if cases.contains("p") { results.append(try parseDin(din)) }
+            }
         }
         if cases.contains("t") {
-            try FileManager.default.createDirectory(at: scratchFolder, withIntermediateDirectories: true)
-            let text = scratchFolder.appendingPathComponent("synthetic.trace").path
-            defer { try? FileManager.default.removeItem(atPath: text) }
-            try SyntheticReferenceTrace.writeText(path: text, references: references)
-            results.append(try simulateFile(text, .text, single))
+            try withFile("synthetic.trace", SyntheticReferenceTrace.writeText) { text in
+                results.append(try simulateFile(text, .text, single, "t", "as (a), parsed from a text trace (0 R 0x… 4)",
+                                                target: nil))
+            }
         }
         return results
     }
 
-    /// Cases (c) and (t): the din or text file parsed and simulated as (a).
-    private func simulateFile(_ path: String, _ format: TraceFormat, _ single: SimulatorConfiguration) throws -> Case {
-        var best = (Double.infinity, UInt64(0))
+    /// Writes the trace with `write` to `name` in the scratch folder for `body`, then removes it.
+    private func withFile(_ name: String, _ write: (String, Int, UInt64) throws -> Void,
+                          _ body: (String) throws -> Void) throws {
+        try FileManager.default.createDirectory(at: scratchFolder, withIntermediateDirectories: true)
+        let path = scratchFolder.appendingPathComponent(name).path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try write(path, references, SyntheticReferenceTrace.defaultSeed)
+        try body(path)
+    }
+
+    /// The fastest of `repeats` runs of `body`, which sets up, times its work with
+    /// ``timed(_:)`` and returns the seconds and a count to check (misses, writes).
+    private func fastest(_ body: () throws -> (seconds: Double, count: UInt64)) rethrows -> (seconds: Double, count: UInt64) {
+        var best = (seconds: Double.infinity, count: UInt64(0))
         for _ in 0..<repeats {
-            let sim = try CoherenceSimulator(single)
-            let start = threadCPUNanoseconds()
-            var reader = try openTrace(path: path, format: format, cpus: 1)
-            try pump(&reader, into: sim)
-            let seconds = Double(threadCPUNanoseconds() - start) / 1e9
-            if seconds < best.0 { best = (seconds, sim.result().totals.misses) }
+            let run = try body()
+            if run.seconds < best.seconds { best = run }
         }
-        return format == .din
-            ? Case(name: "c", description: "as (a), parsed from a din file",
-                   rate: Double(references) / best.0, target: 25e6, misses: best.1)
-            : Case(name: "t", description: "as (a), parsed from a text trace (0 R 0x… 4)",
-                   rate: Double(references) / best.0, target: nil, misses: best.1)
+        return best
+    }
+
+    /// Seconds of thread CPU time that `work` takes, and its result.
+    private func timed<T>(_ work: () throws -> T) rethrows -> (seconds: Double, count: T) {
+        let start = threadCPUNanoseconds()
+        let result = try work()
+        return (Double(threadCPUNanoseconds() - start) / 1e9, result)
+    }
+
+    /// Cases (a) and (b): the accesses, in batches, through a simulator.
+    private func simulate(_ accesses: [Access], _ config: SimulatorConfiguration, _ name: String, _ description: String,
+                          target: Double) throws -> Case {
+        let best = try fastest {
+            let sim = try CoherenceSimulator(config)
+            let seconds = try timed {
+                try accesses.withUnsafeBufferPointer { all in
+                    var i = 0
+                    while i < all.count {
+                        let n = min(defaultBatchSize, all.count - i)
+                        try sim.consume(UnsafeBufferPointer(rebasing: all[i..<i + n]))
+                        i += n
+                    }
+                }
+            }.seconds
+            return (seconds, sim.result().totals.misses)
+        }
+        return Case(name: name, description: description, rate: Double(accesses.count) / best.seconds, target: target,
+                    misses: best.count)
+    }
+
+    /// Cases (c) and (t): the file parsed and simulated as (a).
+    private func simulateFile(_ path: String, _ format: TraceFormat, _ single: SimulatorConfiguration,
+                              _ name: String, _ description: String, target: Double?) throws -> Case {
+        let best = try fastest {
+            let sim = try CoherenceSimulator(single)
+            let seconds = try timed {
+                var reader = try openTrace(path: path, format: format, cpus: 1)
+                try pump(&reader, into: sim)
+            }.seconds
+            return (seconds, sim.result().totals.misses)
+        }
+        return Case(name: name, description: description, rate: Double(references) / best.seconds, target: target,
+                    misses: best.count)
     }
 
     /// Case (p): the din file of (c) parsed alone, to split (c) into reading and simulating.
     private func parseDin(_ din: String) throws -> Case {
-        var best = (Double.infinity, UInt64(0))
         let buffer = UnsafeMutableBufferPointer<Access>.allocate(capacity: defaultBatchSize)
         defer { buffer.deallocate() }
-        for _ in 0..<repeats {
-            let start = threadCPUNanoseconds()
-            var reader = try openTrace(path: din, format: .din, cpus: 1)
-            var writes: UInt64 = 0
-            while true {
-                let n = try reader.read(into: buffer)
-                if n == 0 { break }
-                for a in buffer[..<n] where a.kind != .load { writes &+= 1 }
+        let best = try fastest {
+            try timed {
+                var reader = try openTrace(path: din, format: .din, cpus: 1)
+                var writes: UInt64 = 0
+                while true {
+                    let n = try reader.read(into: buffer)
+                    if n == 0 { break }
+                    for a in buffer[..<n] where a.kind != .load { writes &+= 1 }
+                }
+                return writes
             }
-            let seconds = Double(threadCPUNanoseconds() - start) / 1e9
-            if seconds < best.0 { best = (seconds, writes) }
         }
         return Case(name: "p", description: "the din file of (c) parsed alone (the count is of writes)",
-                    rate: Double(references) / best.0, target: nil, misses: best.1)
+                    rate: Double(references) / best.seconds, target: nil, misses: best.count)
     }
 
     /// The results as an aligned table: rate, ratio to the baseline (the first case), target.
@@ -128,25 +169,6 @@ public struct SimulatorBenchmark {
         return table.render(indent: "")
     }
 
-    private func simulate(_ accesses: [Access], _ config: SimulatorConfiguration) throws -> (Double, UInt64) {
-        var best = (Double.infinity, UInt64(0))
-        for _ in 0..<repeats {
-            let sim = try CoherenceSimulator(config)
-            let start = threadCPUNanoseconds()
-            try accesses.withUnsafeBufferPointer { all in
-                var i = 0
-                while i < all.count {
-                    let n = min(defaultBatchSize, all.count - i)
-                    try sim.consume(UnsafeBufferPointer(rebasing: all[i..<i + n]))
-                    i += n
-                }
-            }
-            let seconds = Double(threadCPUNanoseconds() - start) / 1e9
-            if seconds < best.0 { best = (seconds, sim.result().totals.misses) }
-        }
-        return (Double(accesses.count) / best.0, best.1)
-    }
-
     /// The least any MESI simulator of (b) does per access: the baseline's tag arrays, one
     /// per CPU, with a state per line; a miss looks the line up in every peer's cache and
     /// downgrades or invalidates it there, a store hit in S invalidates the peers' copies.
@@ -154,8 +176,7 @@ public struct SimulatorBenchmark {
     private func bareMESI(_ accesses: [Access], _ geometry: CacheGeometry) throws -> Case {
         let cpus = 8
         let shared: UInt8 = 1, exclusive: UInt8 = 2, modified: UInt8 = 3
-        var best = (Double.infinity, UInt64(0))
-        for _ in 0..<repeats {
+        let best = try fastest {
             let caches = UnsafeMutablePointer<CacheArray>.allocate(capacity: cpus)
             for c in 0..<cpus {
                 (caches + c).initialize(to: try CacheArray(geometry: geometry, replacement: .lru, seed: 1))
@@ -165,9 +186,8 @@ public struct SimulatorBenchmark {
                 caches.deinitialize(count: cpus)
                 caches.deallocate()
             }
-            var misses: UInt64 = 0
-            let start = threadCPUNanoseconds()
-            accesses.withUnsafeBufferPointer { all in
+            return timed { accesses.withUnsafeBufferPointer { all -> UInt64 in
+                var misses: UInt64 = 0
                 for a in all {
                     let c = Int(a.cpu)
                     let line = a.address &>> UInt64(geometry.lineShift)
@@ -198,26 +218,23 @@ public struct SimulatorBenchmark {
                     own.pointee.fill(slot: own.pointee.victim(set: set), line: line,
                                      state: write ? modified : held ? shared : exclusive, payload: 0)
                 }
-            }
-            let seconds = Double(threadCPUNanoseconds() - start) / 1e9
-            if seconds < best.0 { best = (seconds, misses) }
+                return misses
+            } }
         }
         return Case(name: "base8", description: "bare MESI tag arrays of (b), snooping every peer, no statistics",
-                    rate: Double(accesses.count) / best.0, target: nil, misses: best.1)
+                    rate: Double(accesses.count) / best.seconds, target: nil, misses: best.count)
     }
 
     /// The least any trace-driven cache simulator does per access: find the set, scan its
     /// tags, update LRU, fill on a miss.
     private func baseline(_ accesses: [Access], _ geometry: CacheGeometry) throws -> Case {
-        var best = (Double.infinity, UInt64(0))
-        for _ in 0..<repeats {
+        let best = try fastest {
             var cache = try CacheArray(geometry: geometry, replacement: .lru, seed: 1)
             defer { cache.deallocate() }
-            var misses: UInt64 = 0
-            let start = threadCPUNanoseconds()
-            accesses.withUnsafeBufferPointer { all in
+            return timed { accesses.withUnsafeBufferPointer { all -> UInt64 in
+                var misses: UInt64 = 0
                 for a in all {
-                    let line = a.address >> UInt64(geometry.lineShift)
+                    let line = a.address &>> UInt64(geometry.lineShift)
                     let set = geometry.setIndex(ofLine: line)
                     let slot = cache.lookup(line: line, set: set)
                     if slot >= 0 {
@@ -227,12 +244,11 @@ public struct SimulatorBenchmark {
                         cache.fill(slot: cache.victim(set: set), line: line, state: 1, payload: 0)
                     }
                 }
-            }
-            let seconds = Double(threadCPUNanoseconds() - start) / 1e9
-            if seconds < best.0 { best = (seconds, misses) }
+                return misses
+            } }
         }
         return Case(name: "base", description: "bare LRU tag array, no statistics (baseline)",
-                    rate: Double(accesses.count) / best.0, target: nil, misses: best.1)
+                    rate: Double(accesses.count) / best.seconds, target: nil, misses: best.count)
     }
 }
 

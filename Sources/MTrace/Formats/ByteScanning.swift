@@ -23,23 +23,20 @@ let lineBufferSlack = 16
 /// Reads the hex digits at `q` (there must be at least one) into a number and moves `q`
 /// past them; nil when the number does not fit in 64 bits (leading zeros are fine).
 ///
-/// Up to eight digits, and the byte after them, are looked up at once, with no dependence
-/// from one to the next and no loop branch to mispredict where the field ends; the
-/// buffer's slack makes the look-ahead safe. Longer numbers go on digit by digit.
+/// The first eight digits are found and converted a word at a time (``hexDigitBytes(_:)``,
+/// ``hexValue(ofEightDigits:)``), with no branch on where the field ends; the buffer's
+/// slack makes the 8-byte read safe. Longer numbers go on digit by digit.
 @inline(__always)
 func scanHex(_ q: inout UnsafePointer<UInt8>, hex: UnsafePointer<UInt8>) -> UInt64? {
-    @inline(__always) func at(_ i: Int) -> UInt64 { UInt64(hex[Int(q[i])]) }
-    // A table entry is 0...15 for a digit and 0xFF otherwise: (h + 0xF0) >> 8 is 1 for a non-digit.
-    @inline(__always) func nonDigit(_ h: UInt64, _ position: UInt64) -> UInt64 { ((h &+ 0xF0) >> 8) << position }
-    let h0 = at(0), h1 = at(1), h2 = at(2), h3 = at(3), h4 = at(4), h5 = at(5), h6 = at(6), h7 = at(7)
-    let nonDigits = nonDigit(h0, 0) | nonDigit(h1, 1) | nonDigit(h2, 2) | nonDigit(h3, 3)
-        | nonDigit(h4, 4) | nonDigit(h5, 5) | nonDigit(h6, 6) | nonDigit(h7, 7) | nonDigit(at(8), 8)
-    let digits = min(nonDigits.trailingZeroBitCount, 8)
-    let eight = (h0 & 15) << 28 | (h1 & 15) << 24 | (h2 & 15) << 20 | (h3 & 15) << 16
-        | (h4 & 15) << 12 | (h5 & 15) << 8 | (h6 & 15) << 4 | (h7 & 15)
-    var value = eight &>> UInt64(truncatingIfNeeded: 32 &- 4 &* digits)
-    q += digits
-    if nonDigits & 0x1FF != 0 { return value }
+    let word = UInt64(littleEndian: UnsafeRawPointer(q).loadUnaligned(as: UInt64.self))
+    let end = lowestNonDigit(word)
+    if end != 0 {
+        let digits = end.trailingZeroBitCount >> 3
+        q += digits
+        return hexValue(ofEightDigits: word << UInt64(truncatingIfNeeded: 64 &- 8 &* digits))
+    }
+    var value = hexValue(ofEightDigits: word)
+    q += 8
     // Nine digits or more: the rest one at a time.
     var h = hex[Int(q.pointee)]
     while h < 16 {

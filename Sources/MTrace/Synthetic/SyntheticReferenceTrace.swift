@@ -21,8 +21,11 @@ public struct SyntheticReferenceTrace: TraceSource {
     private var conflicts: UInt64 = 0
     private var nextCPU = 0
 
+    /// The specification's seed, whose results it gives.
+    public static let defaultSeed: UInt64 = 0x5EED
+
     /// A trace of `references` accesses from `seed`, issued round-robin by `cpus` CPUs.
-    public init(references: Int, seed: UInt64 = 0x5EED, cpus: Int = 1) {
+    public init(references: Int, seed: UInt64 = defaultSeed, cpus: Int = 1) {
         precondition(references >= 0, "the reference count cannot be negative")
         precondition(cpus >= 1 && cpus <= Int(UInt16.max) + 1, "cpus must be 1...65536")
         self.references = references
@@ -71,14 +74,14 @@ public struct SyntheticReferenceTrace: TraceSource {
     /// Writes the single-CPU trace of `references` references from `seed` to `path` as
     /// traditional din (`<0|1> <lowercase hex address>` lines), gzipped when `path` ends
     /// in `.gz`. Throws ``TraceError`` if the file cannot be written.
-    public static func writeDin(path: String, references: Int, seed: UInt64 = 0x5EED) throws {
+    public static func writeDin(path: String, references: Int, seed: UInt64 = defaultSeed) throws {
         let writer = try DinTraceWriter(path: path, form: .traditional)
         try write(references: references, seed: seed, into: writer)
         try writer.finish()
     }
 
     /// Writes the trace as a text trace (`.trace`), one `0 R|W 0x<hex> 4` line per reference.
-    public static func writeText(path: String, references: Int, seed: UInt64 = 0x5EED) throws {
+    public static func writeText(path: String, references: Int, seed: UInt64 = defaultSeed) throws {
         let writer = try TextTraceWriter(path: path)
         try write(references: references, seed: seed, into: writer)
         try writer.finish()
