@@ -1,18 +1,14 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Experiments
+import Foundation
+import MTrace
 
 /// Where a guest's console output goes while it runs: stdout or stderr as it is produced
-/// (a line at a time), or a file (`--console FILE`) that appears complete, by rename, when
-/// the run ends.
+/// (a line at a time), or a file (`--console FILE`) that appears complete when the run ends.
 final class ConsoleOutput {
     private let descriptor: Int32
     private var buffer: [UInt8] = []
-    /// For a file: the temporary being written and the final name.
-    private let file: (temporary: String, final: String)?
+    /// For `--console FILE`: the file being written.
+    private let file: OutputFile?
     private var finished = false
 
     /// Output to an open descriptor (1 or 2), not closed here.
@@ -21,19 +17,11 @@ final class ConsoleOutput {
         file = nil
     }
 
-    /// Output to `path`, through a temporary beside it. Throws `OutputError`.
+    /// Output to `path` (see ``OutputDestination``). Throws ``OutputError``.
     init(path: String) throws {
-        try OutputFiles.checkFile(path)
-        let slash = path.lastIndex(of: "/")
-        let folder = slash.map { String(path[...$0]) } ?? ""
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        let temporary = folder + ".\(name).\(getpid()).console-tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else {
-            throw OutputError(path: path, message: "cannot be written: \(String(cString: strerror(errno)))")
-        }
-        descriptor = fd
-        file = (temporary, path)
+        let file = try OutputFile(path: path)
+        descriptor = file.descriptor
+        self.file = file
     }
 
     /// Takes one byte of guest output.
@@ -42,32 +30,28 @@ final class ConsoleOutput {
         if byte == 10 || buffer.count >= 1 << 16 { flush() }
     }
 
-    /// Writes out what is buffered (before the report, so the two never interleave).
+    /// Writes out what is buffered (before the report, so the two never interleave). A
+    /// console that cannot take it (a closed pipe, a full disk) loses the guest's output;
+    /// the run goes on, and the report says how it went.
     func flush() {
-        var offset = 0
         buffer.withUnsafeBytes { bytes in
-            while offset < bytes.count {
-                let n = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if n <= 0 { break } // a closed pipe: the guest's output is lost, the run goes on
+            var offset = 0
+            while offset < bytes.count, let base = bytes.baseAddress {
+                let n = write(descriptor, base + offset, bytes.count - offset)
+                if n < 0, errno == EINTR { continue }
+                if n <= 0 { break }
                 offset += n
             }
         }
         buffer.removeAll(keepingCapacity: true)
     }
 
-    /// Flushes and, for a file, puts it in place (`keep`) or removes it.
+    /// Flushes and, for a file, publishes it (`keep`) or removes it.
     func finish(keep: Bool) throws {
         guard !finished else { return }
         finished = true
         flush()
         guard let file else { return }
-        close(descriptor)
-        if !keep {
-            unlink(file.temporary)
-        } else if rename(file.temporary, file.final) != 0 {
-            let reason = String(cString: strerror(errno))
-            unlink(file.temporary)
-            throw OutputError(path: file.final, message: "cannot be written: \(reason)")
-        }
+        if keep { try file.commit() } else { file.discard() }
     }
 }

@@ -31,7 +31,7 @@ struct ConvertCommand: ParsableCommand {
     @Option(help: "Output format: text, din or mtrace (default: from the name).")
     var to: TraceFormat?
 
-    @Option(help: "CPUs of the traced machine, for text input and mtrace output (default: one more than the largest CPU).")
+    @Option(parsing: .unconditional, help: "CPUs of the traced machine, for text input and mtrace output (default: one more than the largest CPU).")
     var cpus: Int?
 
     @Option(help: "For mtrace output: movement (only accesses that move a cache line, and locked ones) or all.")
@@ -58,6 +58,6 @@ struct ConvertCommand: ParsableCommand {
         if let n = summary.cpus { line += ", \(n) CPUs" }
         if summary.recordsDropped > 0 { line += ", \(summary.recordsDropped) other records dropped" }
         if summary.unknownRecords > 0 { line += ", \(summary.unknownRecords) of unknown types" }
-        print(line)
+        try writeOut(line + "\n")
     }
 }

@@ -29,12 +29,12 @@ struct DumpCommand: ParsableCommand {
         let reader = try MTraceLogReader(path: log)
         reader.keepsUnknownRecords = true
         var out = BufferedStandardOutput()
-        defer { out.flush() }
         while let record = try reader.next() {
-            if offsets { out.write("\(reader.lastRecordOffset) ") }
-            out.write(record.description)
-            out.write("\n")
+            if offsets { try out.write("\(reader.lastRecordOffset) ") }
+            try out.write(record.description)
+            try out.write("\n")
         }
+        try out.flush()
     }
 }
 
@@ -42,14 +42,14 @@ struct DumpCommand: ParsableCommand {
 struct BufferedStandardOutput {
     private var buffer = ""
 
-    mutating func write(_ text: String) {
+    mutating func write(_ text: String) throws {
         buffer += text
-        if buffer.utf8.count >= 1 << 16 { flush() }
+        if buffer.utf8.count >= 1 << 16 { try flush() }
     }
 
-    mutating func flush() {
+    mutating func flush() throws {
         guard !buffer.isEmpty else { return }
-        FileHandle.standardOutput.write(Data(buffer.utf8))
-        buffer = ""
+        defer { buffer = "" }
+        try writeOut(buffer)
     }
 }

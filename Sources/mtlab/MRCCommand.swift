@@ -22,7 +22,7 @@ struct MRCCommand: ParsableCommand {
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a config key before validation (repeatable).", valueName: "key=value"))
     var overrides: [String] = []
 
-    @Option(help: ArgumentHelp("Sets of every cache on the curve, a power of two (default: the config's; 1 = fully associative).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Sets of every cache on the curve, a power of two (default: the config's; 1 = fully associative).", valueName: "n"))
     var sets: Int?
 
     @Flag(help: "Only ways that are powers of two (plus the saturation point and the working set).")
@@ -50,7 +50,7 @@ struct MRCCommand: ParsableCommand {
                 files.add(path: output, contents: csv)
                 try files.commit()
             } else {
-                FileHandle.standardOutput.write(Data(csv.utf8))
+                try writeOut(csv)
             }
             if configuration.replacement != .lru || configuration.coherence != .none {
                 printError("mtlab: note: the curve is for private LRU caches (protocol none); the config's "

@@ -14,6 +14,9 @@ struct MTLab: ParsableCommand {
     /// As ArgumentParser's own entry point, except that a command line it cannot parse is
     /// reported like every other bad input: one line `mtlab: error: …` on stderr.
     static func main() {
+        // A reader that goes away makes writes fail with EPIPE, which each command turns
+        // into a quiet exit, instead of a signal that could strike mid-file.
+        signal(SIGPIPE, SIG_IGN)
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -40,7 +40,7 @@ struct PlotCommand: ParsableCommand {
     @Flag(help: "Logarithmic y axis.")
     var logY = false
 
-    @Option(help: ArgumentHelp("Hot lines shown by line-offsets.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Hot lines shown by line-offsets.", valueName: "n"))
     var top: Int = 4
 
     @Option(name: [.customShort("o"), .long], help: ArgumentHelp("The image to write (.png, .svg or .pdf).", valueName: "file"))

@@ -12,12 +12,16 @@ struct ProtocolsCommand: ParsableCommand {
     var names: [String] = []
 
     func run() throws {
+        try reportingErrors(execute)
+    }
+
+    private func execute() throws {
         let chosen = try names.isEmpty ? CoherenceProtocol.allCases : names.map { name in
             guard let p = CoherenceProtocol(rawValue: name) else {
                 throw ValidationError("unknown protocol '\(name)': expected none, msi, mesi or moesi")
             }
             return p
         }
-        print(chosen.map { "\($0.rawValue)\n\(ProtocolTable.of($0).rendered)" }.joined(separator: "\n\n"))
+        try writeOut(chosen.map { "\($0.rawValue)\n\(ProtocolTable.of($0).rendered)" }.joined(separator: "\n\n") + "\n")
     }
 }

@@ -29,7 +29,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write tidy CSV files (cpus, lines, line_offsets, statistics) into this folder.", valueName: "dir"))
     var csv: String?
 
-    @Option(help: ArgumentHelp("Hottest lines to list (default: 10 in the text report, 100 in JSON).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Hottest lines to list (default: 10 in the text report, 100 in JSON).", valueName: "n"))
     var top: Int?
 
     @Flag(help: "Check the single-writer/multiple-reader invariant after every line access (slow).")
@@ -75,15 +75,15 @@ struct RunCommand: ParsableCommand {
             let text = JSONReport.render(outcome, top: top ?? 100)
             if json == "-" { jsonText = text } else { files.add(path: json, contents: text) }
         }
-        if let csv { files.add(folder: csv, files: CSVReport.render(outcome)) }
+        if let csv { files.add(folder: csv, files: CSVReport.render(outcome), family: CSVReport.fileNames) }
         try files.commit()
         kept = true
         try output.finish(keep: true)
 
         if let jsonText {
-            FileHandle.standardOutput.write(Data(jsonText.utf8))
+            try writeOut(jsonText)
         } else {
-            FileHandle.standardOutput.write(Data(TextReport.render(outcome, top: top ?? 10).utf8))
+            try writeOut(TextReport.render(outcome, top: top ?? 10))
         }
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let rate = seconds > 0 ? Double(outcome.result.totals.accesses) / seconds / 1e6 : 0
@@ -93,7 +93,11 @@ struct RunCommand: ParsableCommand {
             let mips = seconds > 0 ? Double(guest.totalInstructions) / seconds / 1e6 : 0
             summary += String(format: ", %llu guest instructions (%.1f MIPS)", guest.totalInstructions, mips)
         }
-        FileHandle.standardError.write(Data((summary + "\n").utf8))
+        printError(summary + "\n")
+        if check {
+            // A violation would have ended the run with an error: reaching here means it held.
+            printError("mtlab: --check: the single-writer/multiple-reader invariant and the snoop filter held after every one of the \(outcome.result.totals.accesses) line accesses\n")
+        }
 
         if let guest = outcome.guest, !guest.succeeded {
             let what = guest.ending.rawValue.replacingOccurrences(of: "_", with: " ")

@@ -20,7 +20,7 @@ struct SweepCommand: ParsableCommand {
     @Argument(help: "The sweep file (TOML).")
     var sweep: String
 
-    @Option(help: ArgumentHelp("Runs simulated at once (default: the number of cores).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Runs simulated at once (default: the number of cores).", valueName: "n"))
     var jobs: Int?
 
     @Flag(help: "Continue a sweep whose output folder already exists (an error when there is none).")

@@ -84,7 +84,7 @@ struct HeatmapPlot {
 
     /// Whitespace-separated rows: gnuplot's `matrix` format.
     func data() -> String {
-        var out = "# mtlab plot \(kind.rawValue) of \(input)\n"
+        var out = "# mtlab plot \(kind.rawValue) of \(PlotStyle.comment(input))\n"
         switch kind {
         case .transferMatrix:
             out += "# row i, column j: cache-to-cache transfers supplied by CPU i to CPU j (gnuplot matrix format)\n"
@@ -92,7 +92,7 @@ struct HeatmapPlot {
             out += "# one row per (line, CPU), one column per byte offset: 0 untouched, 1 read, 2 written\n"
             var start = 0
             for (address, end) in zip(lineAddresses, groupEnds) {
-                out += "# rows \(start)…\(end - 1): line \(address), " + rowLabels[start..<end].joined(separator: ", ") + "\n"
+                out += PlotStyle.comment("# rows \(start)…\(end - 1): line \(address), " + rowLabels[start..<end].joined(separator: ", ")) + "\n"
                 start = end
             }
         }

@@ -92,8 +92,39 @@ enum PlotStyle {
         "invalidations", "transfers", "hitm", "writebacks", "evictions",
     ]
 
-    /// A gnuplot string literal.
+    /// A gnuplot string literal that stays one literal whatever `s` holds: single-quoted,
+    /// where gnuplot expands neither backquotes (shell commands) nor `@` macros, with quotes
+    /// doubled and line breaks shown as text, since a newline would end the command.
     static func quote(_ s: String) -> String {
-        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        "'" + visible(s).replacingOccurrences(of: "'", with: "''") + "'"
+    }
+
+    /// Text for a `#` comment line of a script or data file: one line, never ending in a
+    /// backslash (gnuplot continues a comment that does).
+    static func comment(_ s: String) -> String {
+        let text = visible(s)
+        return text.hasSuffix("\\") ? text + " " : text
+    }
+
+    /// A field of a tab-separated data file: no tab or line break can split it.
+    static func field(_ s: String) -> String {
+        visible(s).replacingOccurrences(of: "\t", with: " ")
+    }
+
+    /// `s` with control characters spelled out (`\n`, `\x1b`), so none reaches gnuplot raw.
+    static func visible(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else { return s }
+        var out = ""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7f:
+                out += "\\x" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 }

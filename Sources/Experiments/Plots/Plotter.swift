@@ -1,4 +1,5 @@
 import Foundation
+import MTrace
 
 /// Draws a ``PlotRequest`` with gnuplot, always leaving the data (`.dat`) and the script
 /// (`.gp`) beside the image so that an author can restyle it and run `gnuplot NAME.gp` there.
@@ -19,6 +20,9 @@ public enum Plotter {
         guard let format = PlotStyle.Format(path: request.output) else {
             throw PlotError("\(request.output): the image must end in .png, .svg or .pdf")
         }
+        if request.output.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
+            throw PlotError("\(PlotStyle.visible(request.output)): an image name may not contain control characters")
+        }
         do { try OutputFiles.checkFile(request.output) } catch let e as OutputError { throw PlotError(e.description) }
         let gnuplot = request.render ? try findGnuplot() : nil
 
@@ -37,8 +41,8 @@ public enum Plotter {
             commands = plot.commands(dataFile: dataName, format: format)
         }
         let header = [
-            "# mtlab plot --kind \(request.kind.rawValue) of \(request.input)",
-            "# Data: \(dataName). Restyle freely, then run `gnuplot \(nameOf(scriptPath))` in this folder.",
+            PlotStyle.comment("# mtlab plot --kind \(request.kind.rawValue) of \(request.input)"),
+            PlotStyle.comment("# Data: \(dataName). Restyle freely, then run `gnuplot \(nameOf(scriptPath))` in this folder."),
             format.terminal,
         ]
         let script = (header + ["set output " + PlotStyle.quote(imageName)] + commands).joined(separator: "\n") + "\n"
@@ -49,15 +53,30 @@ public enum Plotter {
         do { try files.commit() } catch let e as OutputError { throw PlotError(e.description) }
         guard let gnuplot else { return Output(image: nil, data: dataPath, script: scriptPath) }
 
-        // Render to a temporary name, then rename: a failed render leaves no partial image.
-        let temporary = "." + imageName + ".mtlab-\(getpid()).tmp"
-        let rendering = (header + ["set output " + PlotStyle.quote(temporary)] + commands).joined(separator: "\n") + "\n"
+        // Render to a temporary name beside the image, then publish it: a failed render
+        // leaves neither a partial image nor the temporary.
         let folder = folderOf(request.output)
-        try run(gnuplot, script: rendering, in: folder)
+        let temporary = "." + imageName + ".mtlab-\(getpid()).tmp"
         let temporaryPath = folder + "/" + temporary
-        guard rename(temporaryPath, request.output) == 0 else {
-            unlink(temporaryPath)
-            throw PlotError("\(request.output): cannot be written: \(String(cString: strerror(errno)))")
+        defer { unlink(temporaryPath) }
+        let rendering = (header + ["set output " + PlotStyle.quote(temporary)] + commands).joined(separator: "\n") + "\n"
+        try run(gnuplot, script: rendering, in: folder)
+        do {
+            let destination = try OutputDestination.resolve(request.output)
+            if case let .replace(path) = destination {
+                guard rename(temporaryPath, path) == 0 else {
+                    throw OutputError(path: request.output, message: "cannot be written: \(String(cString: strerror(errno)))")
+                }
+            } else {
+                guard let bytes = FileManager.default.contents(atPath: temporaryPath) else {
+                    throw PlotError("gnuplot wrote no image")
+                }
+                let image = try OutputFile(destination: destination, name: request.output)
+                try bytes.withUnsafeBytes { try image.write($0) }
+                try image.commit()
+            }
+        } catch let e as OutputError {
+            throw PlotError(e.description)
         }
         return Output(image: request.output, data: dataPath, script: scriptPath)
     }
@@ -88,7 +107,9 @@ public enum Plotter {
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
         do { try process.run() } catch { throw PlotError("cannot start \(gnuplot): \(error.localizedDescription)") }
-        input.fileHandleForWriting.write(Data(script.utf8))
+        // A gnuplot that stops reading early (a bad script) makes this write fail: its own
+        // message, read below, says why.
+        try? input.fileHandleForWriting.write(contentsOf: Data(script.utf8))
         try? input.fileHandleForWriting.close()
         let message = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

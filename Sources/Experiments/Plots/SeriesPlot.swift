@@ -79,7 +79,8 @@ struct SeriesPlot {
         if case .summary = shape { _ = try table.column(yName + "_mean", for: "--y \(yName)") } else { _ = try table.column(yName, for: "--y") }
         var rows = try Self.filter(table, request.filters)
         guard !rows.isEmpty else {
-            throw PlotError("\(input): no rows left after \(request.filters.map { "--where \($0)" }.joined(separator: " "))")
+            throw PlotError(request.filters.isEmpty ? "\(input): the table has no data rows"
+                : "\(input): no rows left after \(request.filters.map { "--where \($0)" }.joined(separator: " "))")
         }
 
         var seriesName = request.series
@@ -232,16 +233,16 @@ struct SeriesPlot {
 
     /// The data file: one block per series (gnuplot `index`), tab-separated.
     func data(kind: PlotKind) -> String {
-        var out = "# mtlab plot \(kind.rawValue) of \(input)\n"
-        out += "# x: \(xName); y: \(yName)" + (errorBars ? " (mean over seeds, 95% CI from Student's t)" : "")
-            + (seriesName.map { "; series: \($0)" } ?? "") + "\n"
+        var out = "# mtlab plot \(kind.rawValue) of \(PlotStyle.comment(input))\n"
+        out += PlotStyle.comment("# x: \(xName); y: \(yName)" + (errorBars ? " (mean over seeds, 95% CI from Student's t)" : "")
+            + (seriesName.map { "; series: \($0)" } ?? "")) + "\n"
         out += "# one block per series, separated by two blank lines (gnuplot index 0, 1, …)\n"
         for (i, s) in series.enumerated() {
             if i > 0 { out += "\n\n" }
-            out += "# series \(i): \(s.name.isEmpty ? "(all rows)" : s.name)\n"
-            out += (categorical ? "# position\t\(xName)" : "# \(xName)") + "\t\(yName)\tci95_low\tci95_high\tn\n"
+            out += "# series \(i): \(PlotStyle.comment(s.name.isEmpty ? "(all rows)" : s.name))\n"
+            out += (categorical ? "# position\t\(PlotStyle.field(xName))" : "# \(PlotStyle.field(xName))") + "\t\(PlotStyle.comment(PlotStyle.field(yName)))\tci95_low\tci95_high\tn\n"
             for p in s.points {
-                out += (categorical ? "\(fmt(p.x))\t\(p.label)" : fmt(p.x))
+                out += (categorical ? "\(fmt(p.x))\t\(PlotStyle.field(p.label))" : fmt(p.x))
                     + "\t\(fmt(p.mean))\t\(fmt(p.low))\t\(fmt(p.high))\t\(p.count)\n"
             }
         }

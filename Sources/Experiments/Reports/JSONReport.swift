@@ -66,6 +66,7 @@ public enum JSONReport {
         }
         return .object([
             ("ended", .string(g.ending.rawValue)),
+            ("elf", g.elf.map { .string($0) } ?? .null),
             ("exit_code", g.exitCode.map { .integer($0) } ?? .null),
             ("message", .string(g.message)),
             ("partial", .bool(g.isPartial)),

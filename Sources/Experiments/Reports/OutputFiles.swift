@@ -1,15 +1,5 @@
 import Foundation
-
-/// A report file that cannot be written, or a destination refused before the run.
-public struct OutputError: Error, CustomStringConvertible, Equatable, Sendable {
-    public var path: String
-    public var message: String
-    public init(path: String, message: String) {
-        self.path = path
-        self.message = message
-    }
-    public var description: String { "\(path): \(message)" }
-}
+import MTrace
 
 /// Report files written all or nothing: each goes to a temporary file in its own folder and
 /// is renamed into place only when every one has been written, so a failure never leaves a
@@ -26,24 +16,22 @@ public struct OutputFiles {
         files.append((path, contents))
     }
 
-    /// Adds `contents` under `folder`, creating the folder when it does not exist.
-    public mutating func add(folder: String, files named: [(name: String, contents: String)]) {
+    /// Files left over from an earlier report, removed once the new ones are in place.
+    public private(set) var stale: [String] = []
+
+    /// Adds `contents` under `folder`, creating the folder when it does not exist. Files of
+    /// `family` that this report does not write are removed (a trace run's CSV folder keeps
+    /// no `guest.csv` from an earlier guest run), so the folder always holds one report.
+    public mutating func add(folder: String, files named: [(name: String, contents: String)], family: [String] = []) {
         if !folders.contains(folder) { folders.append(folder) }
         for (name, contents) in named { files.append((folder + "/" + name, contents)) }
+        for name in family where !named.contains(where: { $0.name == name }) { stale.append(folder + "/" + name) }
     }
 
     /// Refuses, before any work, a file destination that cannot be written: a missing folder
-    /// or a path that is a folder.
+    /// or a path that is a folder (see ``OutputDestination``).
     public static func checkFile(_ path: String) throws {
-        let fm = FileManager.default
-        var isDirectory: ObjCBool = false
-        if fm.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw OutputError(path: path, message: "is a folder; give a file name")
-        }
-        let folder = folderOf(path)
-        guard fm.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw OutputError(path: path, message: "cannot be written: folder \(folder) does not exist")
-        }
+        _ = try OutputDestination.resolve(path)
     }
 
     /// Refuses, before any work, a CSV folder that exists and holds anything but the files
@@ -59,7 +47,7 @@ public struct OutputFiles {
         do {
             entries = try fm.contentsOfDirectory(atPath: path)
         } catch {
-            throw OutputError(path: path, message: "cannot list the folder: \(error.localizedDescription)")
+            throw OutputError(path: path, message: "cannot list the folder: \(describe(error))")
         }
         let others = entries.filter { !names.contains($0) }.sorted()
         guard others.isEmpty else {
@@ -68,72 +56,37 @@ public struct OutputFiles {
         }
     }
 
-    /// Writes every file, or none: temporaries first, then renames.
+    /// Writes every file, or none: temporaries first, then renames. Device nodes and named
+    /// pipes among the destinations are written in place (see ``OutputDestination``).
     public func commit() throws {
-        let fm = FileManager.default
         var createdFolders: [String] = []
-        var temporaries: [String] = []
-        func cleanUp() {
-            for t in temporaries { unlink(t) }
-            for f in createdFolders.reversed() { rmdir(f) }
-        }
+        var opened: [OutputFile] = []
         do {
-            for folder in folders where !fm.fileExists(atPath: folder) {
-                do {
-                    try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                } catch {
-                    throw OutputError(path: folder, message: "cannot create the folder: \(error.localizedDescription)")
-                }
-                createdFolders.append(folder)
-            }
+            for folder in folders { createdFolders += try makeFolders(folder) }
             for (path, contents) in files {
-                let temporary = folderOf(path) + "/." + nameOf(path) + ".mtlab-\(getpid()).tmp"
-                temporaries.append(temporary)
-                try writeFully(temporary, contents, reportingAs: path)
+                let file = try OutputFile(path: path)
+                opened.append(file)
+                try file.write(contents)
             }
-            for (i, (path, _)) in files.enumerated() {
-                guard rename(temporaries[i], path) == 0 else {
-                    throw OutputError(path: path, message: "cannot be written: \(String(cString: strerror(errno)))")
-                }
+            for file in opened { try file.commit() }
+            for path in stale where unlink(path) != 0 && errno != ENOENT {
+                throw OutputError(path: path, message: "cannot remove the earlier report's file: \(String(cString: strerror(errno)))")
             }
         } catch {
-            cleanUp()
+            for file in opened { file.discard() }
+            for f in createdFolders.reversed() { rmdir(f) }
             throw error
         }
     }
+}
 
-    /// Creates `path` (which must not exist), writes and syncs it, so the rename that
-    /// follows publishes complete data.
-    private func writeFully(_ path: String, _ contents: String, reportingAs name: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_TRUNC, 0o644)
-        guard fd >= 0 else {
-            throw OutputError(path: name, message: "cannot be written: \(String(cString: strerror(errno)))")
-        }
-        defer { close(fd) }
-        var bytes = Array(contents.utf8)
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw OutputError(path: name, message: "cannot be written: \(String(cString: strerror(errno)))")
-            }
-            done += n
-        }
-        guard fsync(fd) == 0 else {
-            throw OutputError(path: name, message: "cannot be written: \(String(cString: strerror(errno)))")
-        }
+/// A Foundation file error as the system's own words ("Permission denied"): Foundation's
+/// descriptions on Linux can name the wrong file or none.
+func describe(_ error: Error) -> String {
+    let ns = error as NSError
+    if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+    if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+        return String(cString: strerror(Int32(underlying.code)))
     }
-}
-
-/// The folder part of a path ("." for a bare name).
-func folderOf(_ path: String) -> String {
-    guard let slash = path.lastIndex(of: "/") else { return "." }
-    return slash == path.startIndex ? "/" : String(path[..<slash])
-}
-
-/// The last component of a path.
-func nameOf(_ path: String) -> String {
-    guard let slash = path.lastIndex(of: "/") else { return path }
-    return String(path[path.index(after: slash)...])
+    return ns.localizedDescription
 }

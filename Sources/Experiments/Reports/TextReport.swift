@@ -48,6 +48,7 @@ public enum TextReport {
         }
         var t = TextTable([.init(header: "guest", rightAligned: false), .init(header: g.ending.rawValue, rightAligned: false)])
         t.rows.append(["ended", g.message])
+        if let elf = g.elf { t.rows.append(["elf", elf]) }
         let perHart = g.instructions.enumerated().map { "hart \($0) \($1)" }.joined(separator: ", ")
         t.rows.append(["instructions", "\(g.totalInstructions) (\(perHart))"])
         var recorded = "\(g.recordedAccesses) accesses"

@@ -78,7 +78,9 @@ extension Runner {
         }
         machine.onConsoleOutput = options.console
         let result = try machine.run(trace: sink, annotations: options.annotations)
-        return GuestSummary(result, machine: machine, limitKey: "machine.max_instructions")
+        var summary = GuestSummary(result, machine: machine, limitKey: "machine.max_instructions")
+        summary.elf = elf
+        return summary
     }
 
     /// The ELF to run: `workload.elf` itself, or `workload.guest` built through the cache

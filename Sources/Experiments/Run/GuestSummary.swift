@@ -35,6 +35,9 @@ public struct GuestSummary: Equatable, Sendable {
     public var operations: UInt64
     /// The trace name given by the first `mtenable`.
     public var traceName: String?
+    /// The ELF that ran (for `workload.guest`, the build in the guest cache): what
+    /// `mtlab scan --symbols` needs.
+    public var elf: String?
 
     /// Only a guest that exits with code 0 succeeds; anything else fails the run.
     public var succeeded: Bool { ending == .passed }

@@ -1,4 +1,5 @@
 import Foundation
+import MTrace
 
 /// A sweep's output folder: `sweep.json` (which sweep it holds), `points/` (one result
 /// file per finished run, `<key>.json`, and one per failed run, `<key>.failed.json`) and
@@ -44,9 +45,9 @@ public struct SweepStore {
             do { try files.commit() } catch let e as OutputError { throw SweepError(place: e.path, message: e.message) }
         }
         do {
-            try fm.createDirectory(atPath: store.pointsFolder, withIntermediateDirectories: true)
-        } catch {
-            throw SweepError(place: store.pointsFolder, message: "cannot create the folder: \(error.localizedDescription)")
+            try makeFolders(store.pointsFolder)
+        } catch let e as OutputError {
+            throw SweepError(place: store.pointsFolder, message: e.message)
         }
         return store
     }

@@ -5,16 +5,14 @@ import Glibc
 import Darwin
 #endif
 
-/// A buffered output file that only appears under its final name when finished.
+/// A buffered trace output that only appears under its final name when finished.
 ///
-/// Bytes go to a temporary file in the destination's folder (so the final rename
-/// stays on one file system and is atomic); ``finish()`` renames it into place, and
-/// anything else (an error, ``discard()``, deinit) removes it. A path ending in `.gz`
-/// is gzip-compressed (level 1).
+/// Bytes go through an ``OutputFile``: for a regular file, a temporary in the destination's
+/// folder that ``finish()`` renames into place; anything else (an error, ``discard()``,
+/// deinit) removes it. A path ending in `.gz` is gzip-compressed (level 1).
 final class TraceFileOutput {
     let path: String
     let displayName: String
-    let temporaryPath: String
     let compressed: Bool
     /// Buffered bytes not yet handed to the file.
     let buffer: UnsafeMutablePointer<UInt8>
@@ -23,41 +21,29 @@ final class TraceFileOutput {
 
     private enum State { case open, closed, committed, discarded }
     private var state = State.open
-    private var fd: Int32
+    private let file: OutputFile
     private var gz: gzFile?
 
-    init(path: String, displayName: String?, capacity: Int = 1 << 20) throws {
-        let name = displayName ?? path
+    /// `staged`: see ``OutputFile/init(destination:name:staged:)``.
+    init(path: String, displayName: String?, staged: Bool = false, capacity: Int = 1 << 20) throws {
+        let given = displayName ?? path
+        let name = given == "-" ? "standard output" : given
         self.path = path
         self.displayName = name
         compressed = path.lowercased().hasSuffix(".gz")
         self.capacity = capacity
-
-        let slash = path.lastIndex(of: "/")
-        let folder = slash.map { String(path[...$0]) } ?? ""
-        let file = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        var attempt = 0
-        var descriptor: Int32 = -1
-        var candidate = ""
-        while true {
-            candidate = "\(folder).\(file).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
-            // O_EXCL: never clobber another writer's temporary; mode 0666 lets the umask decide.
-            descriptor = open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
-            if descriptor >= 0 { break }
-            let code = errno
-            attempt += 1
-            if code != EEXIST || attempt >= 100 {
-                throw TraceError(file: name, message: "cannot create: \(describeErrno(code))")
-            }
+        do {
+            file = try OutputFile(destination: OutputDestination.resolve(path), name: path, staged: staged)
+        } catch let error as OutputError {
+            throw TraceError(file: name, message: error.message)
         }
-        temporaryPath = candidate
-        fd = descriptor
         if compressed {
             // Level 1: traces are large and written often; it deflates about three times
-            // faster than the default level 6, for files about a third larger.
-            guard let handle = gzdopen(descriptor, "wb1") else {
-                closeDescriptor(descriptor)
-                unlink(candidate)
+            // faster than the default level 6, for files about a third larger. zlib gets its
+            // own descriptor, so closing the stream never closes stdout.
+            let fd = file.descriptor == 1 ? dup(1) : file.descriptor
+            guard fd >= 0, let handle = gzdopen(fd, "wb1") else {
+                file.discard()
                 throw TraceError(file: name, message: "cannot create: zlib could not start a gzip stream")
             }
             _ = gzbuffer(handle, 256 << 10)
@@ -65,6 +51,9 @@ final class TraceFileOutput {
         }
         buffer = .allocate(capacity: capacity)
     }
+
+    /// The temporary file, for a writer that rereads what it wrote (see `staged`).
+    var temporaryPath: String? { file.temporaryPath }
 
     deinit {
         discard()
@@ -79,32 +68,29 @@ final class TraceFileOutput {
     /// Hands the buffered bytes to the file (compressing them for `.gz`).
     func flush() throws {
         guard state == .open else { throw notOpen() }
-        var offset = 0
         if let gz {
+            var offset = 0
             while offset < used {
                 let chunk = UInt32(min(used - offset, Int(Int32.max)))
                 let wrote = gzwrite(gz, buffer + offset, chunk)
                 if wrote <= 0 {
                     var code: Int32 = Z_OK
                     let text = gzerror(gz, &code).map { String(cString: $0) } ?? ""
-                    throw fail(code == Z_ERRNO ? describeErrno(errno) : text)
+                    throw fail(code == Z_ERRNO ? file.failure(errno) : nil, text)
                 }
                 offset += Int(wrote)
             }
         } else {
-            while offset < used {
-                let wrote = write(fd, buffer + offset, used - offset)
-                if wrote < 0 {
-                    if errno == EINTR { continue }
-                    throw fail(describeErrno(errno))
-                }
-                offset += wrote
+            do {
+                try file.write(UnsafeRawBufferPointer(start: buffer, count: used))
+            } catch let error as OutputError {
+                throw fail(error, error.message)
             }
         }
         used = 0
     }
 
-    /// Flushes and closes the temporary file, leaving it in place (see ``commit()``).
+    /// Flushes and closes the compressor, leaving the file unpublished (see ``finish()``).
     func close() throws {
         if state == .closed { return }
         guard state == .open else { throw notOpen() }
@@ -113,18 +99,22 @@ final class TraceFileOutput {
         if let gz {
             self.gz = nil
             let result = gzclose_w(gz)
-            if result != Z_OK { throw fail(result == Z_ERRNO ? describeErrno(errno) : "zlib error \(result)") }
-        } else {
-            if closeDescriptor(fd) != 0 { throw fail(describeErrno(errno)) }
+            if result != Z_OK {
+                let error = result == Z_ERRNO ? file.failure(errno) : nil
+                throw fail(error, error?.message ?? "zlib error \(result)")
+            }
         }
-        fd = -1
     }
 
-    /// Closes the file and moves it to its final name.
+    /// Closes the file and publishes it under its final name.
     func finish() throws {
         if state == .committed { return }
         try close()
-        if rename(temporaryPath, path) != 0 { throw fail(describeErrno(errno)) }
+        do {
+            try file.commit(descriptorClosed: compressed && file.descriptor != 1)
+        } catch let error as OutputError {
+            throw fail(error, error.message)
+        }
         state = .committed
     }
 
@@ -132,12 +122,11 @@ final class TraceFileOutput {
     func discard() {
         switch state {
         case .open:
-            if let gz { gzclose_w(gz) } else { closeDescriptor(fd) }
+            if let gz { gzclose_w(gz) }
             gz = nil
-            fd = -1
-            unlink(temporaryPath)
+            file.discard(descriptorClosed: compressed && file.descriptor != 1)
         case .closed:
-            unlink(temporaryPath)
+            file.discard(descriptorClosed: compressed && file.descriptor != 1)
         case .committed, .discarded:
             return
         }
@@ -150,9 +139,11 @@ final class TraceFileOutput {
             : "cannot write: an earlier error abandoned this trace file")
     }
 
-    /// Discards the output and returns the error to throw for `reason`.
-    private func fail(_ reason: String) -> TraceError {
+    /// Discards the output and returns the error to throw: a broken pipe as itself (the
+    /// command ends quietly), anything else as a ``TraceError``.
+    private func fail(_ error: OutputError?, _ reason: String) -> Error {
         discard()
-        return TraceError(file: displayName, message: "cannot write: \(reason)")
+        if let error, error.isBrokenPipe { return error }
+        return TraceError(file: displayName, message: reason.hasPrefix("cannot") ? reason : "cannot write: \(reason)")
     }
 }

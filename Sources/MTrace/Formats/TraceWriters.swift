@@ -95,7 +95,7 @@ public final class DinTraceWriter: AccessSink {
         self.displayName = displayName ?? path
         requestedForm = form
         self.form = form
-        output = try TraceFileOutput(path: path, displayName: displayName)
+        output = try TraceFileOutput(path: path, displayName: displayName, staged: true)
     }
 
     /// Writes a batch of accesses; throws ``TraceError`` (abandoning the file) for an access
@@ -190,9 +190,12 @@ public final class DinTraceWriter: AccessSink {
         let old = output
         do {
             try old.close()
-            output = try TraceFileOutput(path: path, displayName: displayName)
+            output = try TraceFileOutput(path: path, displayName: displayName, staged: true)
             form = .extended
-            var reader = try DinTraceReader(path: old.temporaryPath, displayName: displayName)
+            guard let written = old.temporaryPath else {
+                throw TraceError(file: displayName, message: "cannot reread the din records written so far")
+            }
+            var reader = try DinTraceReader(path: written, displayName: displayName)
             let batch = UnsafeMutableBufferPointer<Access>.allocate(capacity: defaultBatchSize)
             defer { batch.deallocate() }
             while true {
