@@ -9,9 +9,10 @@ import Darwin
 /// Records are framed by their header's `size`: one of an unknown type is skipped and
 /// counted, a size below 24 or above 124 is an error, and so is a record (or header) that
 /// the end of the file cuts short. A known type must have its own size, except that a host
-/// record may also have a 32-bit guest's 104 bytes (it reads like a 108-byte one). Every error names the byte offset of the record at
-/// fault, counted in the uncompressed log. Memory use is fixed: one chunk buffer, whatever
-/// the log's length. After an error every later call throws the same error.
+/// record may also have a 32-bit guest's 104 bytes (it reads like a 108-byte one). Every
+/// error names the byte offset of the record at fault, counted in the uncompressed log.
+/// Memory use is fixed: one chunk buffer, whatever the log's length. After an error every
+/// later call throws the same error.
 public final class MTraceLogReader {
     /// The name errors print.
     public let displayName: String
