@@ -15,9 +15,13 @@ struct ScanCommand: ParsableCommand {
             --symbols, from the ELF file's symbol table (sized objects label addresses, \
             functions name pcs). Line-based analyses use cache.line_size (default 64). Text \
             tables show the --top rows of each analysis, most important first; --json writes \
-            every row, with mscan's keys, to a file (or - for standard output). A damaged log \
-            is an error naming the byte offset, unless --partial asks for a report of what \
-            came before the fault.
+            every row, with mscan's keys, to a file (or - for standard output); --mscan-json \
+            writes the same report with mscan's own shapes where mtlab's differ (false-sharing \
+            as a list of {pc, instances}), for scripts written for mscan. A locked load \
+            followed by the locked store of the same CPU to the same bytes counts as one \
+            atomic access. A damaged log (an access running past 2^64 included) is an error \
+            naming the byte offset, unless --partial asks for a report of what came before \
+            the fault; that report is written in full and mtlab then exits with status 2.
             """)
 
     @Argument(help: "The mtrace log (.mtrace or .mtrace.gz).")
@@ -62,6 +66,9 @@ struct ScanCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write the report as JSON to this file (- for standard output).", valueName: "file"))
     var json: String?
 
+    @Option(name: .customLong("mscan-json"), help: ArgumentHelp("Write the report as JSON shaped as mscan's to this file (- for standard output).", valueName: "file"))
+    var mscanJSON: String?
+
     @Option(help: "Rows per text table.")
     var top = 20
 
@@ -71,15 +78,24 @@ struct ScanCommand: ParsableCommand {
     @Option(name: .customLong("set"), help: ArgumentHelp("Cache setting for --cache-assoc and line size: cache.sets, cache.ways, cache.line_size, cache.size, cache.replacement.", valueName: "key=value"))
     var settings: [String] = []
 
+    /// The exit status after the report of a damaged log read with --partial.
+    static let partialReport = ExitCode(2)
+
     func validate() throws {
         guard top >= 1 else { throw ValidationError("--top must be at least 1") }
+        if json == "-" && mscanJSON == "-" {
+            throw ValidationError("--json and --mscan-json cannot both write to standard output")
+        }
     }
 
     func run() throws {
-        try reportingErrors(execute)
+        var partialReport = false
+        try reportingErrors { partialReport = try execute() }
+        if partialReport { throw ScanCommand.partialReport }
     }
 
-    private func execute() throws {
+    /// Runs the scan and writes its report; returns whether the report is partial.
+    private func execute() throws -> Bool {
         var options = ScanOptions()
         options.symbolsPath = symbols
         options.granularity = granularity
@@ -104,16 +120,18 @@ struct ScanCommand: ParsableCommand {
         if let fault = report.fault {
             FileHandle.standardError.write(Data("mtlab scan: warning: partial report: \(fault)\n".utf8))
         }
-        if let json {
-            let text = report.json()
-            if json == "-" {
-                FileHandle.standardOutput.write(Data(text.utf8))
+        for (destination, text) in [(json, report.json), (mscanJSON, report.mscanJSON)] {
+            guard let destination else { continue }
+            if destination == "-" {
+                FileHandle.standardOutput.write(Data(text().utf8))
             } else {
-                try Data(text.utf8).write(to: URL(fileURLWithPath: json), options: .atomic)
+                try Data(text().utf8).write(to: URL(fileURLWithPath: destination), options: .atomic)
             }
-        } else {
+        }
+        if json == nil && mscanJSON == nil {
             FileHandle.standardOutput.write(Data(report.text(top: top).utf8))
         }
+        return report.fault != nil
     }
 }
 

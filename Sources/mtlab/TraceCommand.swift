@@ -9,11 +9,15 @@ struct TraceCommand: ParsableCommand {
         commandName: "trace",
         abstract: "Record the workload a TOML config describes as an mtrace log.",
         discussion: """
-            The log starts with one machine record per CPU (system.cpus); then come the \
-            accesses, each with mtrace's traffic flag (the access moved a 64-byte line, by \
-            mtrace's owner bits, with no limit on CPUs) and the lock flag of atomics. A trace \
-            workload is wrapped in host records enabling and disabling recording, named after \
-            the trace: for it this converts the format. An emulated guest's own annotation \
+            The log starts with one machine record per CPU (system.cpus), as QEMU wrote them: \
+            all with header CPU 0, flagged locked, and for an emulated guest also calls. Then \
+            come the accesses, each with mtrace's traffic flag (the access moved a 64-byte \
+            line, by mtrace's owner bits, with no limit on CPUs) and the guest address as host \
+            address; an atomic is a load and a store, both with the lock flag, as mtrace \
+            logged a locked instruction. A trace workload is wrapped in host records enabling \
+            and disabling recording, named after the trace and stamped with instruction counts \
+            (an access counts as one, and so does each host record): for it this converts the \
+            format. An emulated guest's own annotation \
             records (labels, locks, host records, calls, …) go in among its accesses, in the \
             order it made them, and its console output goes to standard error. --mode all \
             keeps every access; --mode movement keeps, as mtrace did, only those that move a \

@@ -240,6 +240,49 @@ final class StreamSink: AccessSink, AnnotationSink {
         #expect(fault.description.contains("mtvec is 0"))
     }
 
+    /// Each annotation names its own site: the label, lock and fcall records made in two
+    /// functions carry pcs inside those functions, all different, and one made in main a pc
+    /// in main (not main's return address in crt0, for every site alike).
+    @Test func annotationsNameTheirOwnSite() throws {
+        let source = """
+            #include "runtime.h"
+            #include "mtrace.h"
+            static volatile long a, b;
+            __attribute__((noinline)) void first(void) {
+                mtlabel(mtrace_label_heap, (void *)&a, sizeof a, "a");
+                mtlock(&a);
+                mtstart(1, 1, 0);
+            }
+            __attribute__((noinline)) void second(void) {
+                mtlabel(mtrace_label_heap, (void *)&b, sizeof b, "b");
+                mtlock(&b);
+                mtresume(2, 2);
+            }
+            int main(unsigned hart) {
+                first();
+                second();
+                mtunlock(&a);
+                return 0;
+            }
+            """
+        let elf = try Guests.build(source: source, name: "annotation_sites", suffix: "c", runtime: true)
+        let image = try ELFImage(contentsOf: elf)
+        let sink = StreamSink()
+        let result = try Machine(program: image).run(trace: sink, annotations: sink)
+        #expect(result.outcome == .passed, "\(result.outcome)")
+        let pcs = sink.records.compactMap { record -> UInt64? in
+            switch record.type {
+            case .label: return record.field(at: 116, as: UInt64.self)
+            case .lock: return record.field(at: 24, as: UInt64.self)
+            case .fcall: return record.field(at: 32, as: UInt64.self)
+            default: return nil
+            }
+        }
+        let functions = pcs.map { image.symbolize($0)?.symbol.name ?? "?" }
+        #expect(functions == ["first", "first", "first", "second", "second", "second", "main"], "\(functions)")
+        #expect(Set(pcs).count == pcs.count, "every site has its own pc: \(pcs.map { String($0, radix: 16) })")
+    }
+
     /// mtrec/mtign: calls and returns of the hart become call records, in access order.
     @Test func callRecordsFollowCallTracing() throws {
         let source = """

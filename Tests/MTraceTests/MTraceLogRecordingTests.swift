@@ -77,21 +77,36 @@ private func move(_ lines: inout LineOwnership, cpu: Int, isWrite: Bool, address
                 try recorder.finish()
                 #expect(recorder.accessesSeen == 6)
                 let log = try records(path)
-                #expect(Array(log.prefix(3)) == [0, 1, 2].map { cpu in
-                    MTraceRecord(cpu: UInt16(cpu), .machine(MTraceMachine(numCPUs: 3, sample: 1, flags: .locked)))
-                })
-                #expect(log[3] == MTraceRecord(.host(.recordMode(.movement, name: "demo"))))
-                #expect(log.last == MTraceRecord(accessCount: 6, .host(.recordMode(.disable, name: "demo"))))
+                // As QEMU wrote them: one per CPU, every one with header CPU 0.
+                #expect(Array(log.prefix(3)) == Array(repeating: MTraceRecord(cpu: 0, .machine(
+                    MTraceMachine(numCPUs: 3, sample: 1, flags: .locked))), count: 3))
+                // CPU 0 made 5 of the 6 accesses; each host record counts as one instruction of CPU 0.
+                #expect(log[3] == MTraceRecord(timestamp: 1, .host(.recordMode(.movement, name: "demo", globalTS: 1))))
+                #expect(log.last == MTraceRecord(accessCount: 6, timestamp: 7,
+                                                 .host(.recordMode(.disable, name: "demo", globalTS: 8))))
                 let kept = accessEntries(log).map { r, a in
                     "\(r.cpu) \(r.accessCount) \(a.accessType) \(String(a.guestAddress, radix: 16)) \(a.flags.rawValue)"
                 }
+                // An atomic is a locked load and a locked store with one access count, each with
+                // its own traffic flag: the first atomic's load finds CPU 0's bit set (no
+                // movement), its store finds CPU 1 sharing the line (movement).
                 if mode == .all {
                     #expect(kept == ["0 0 load 1000 0", "0 1 store 1000 1", "0 2 store 1008 0", "1 3 load 1010 1",
-                                     "0 4 store 1000 3", "0 5 store 1000 2"])
+                                     "0 4 load 1000 2", "0 4 store 1000 3", "0 5 load 1000 2", "0 5 store 1000 2"])
                 } else {
                     // Moved lines, and locked accesses whether they moved or not.
-                    #expect(kept == ["0 1 store 1000 1", "1 3 load 1010 1", "0 4 store 1000 3", "0 5 store 1000 2"])
+                    #expect(kept == ["0 1 store 1000 1", "1 3 load 1010 1", "0 4 load 1000 2", "0 4 store 1000 3",
+                                     "0 5 load 1000 2", "0 5 store 1000 2"])
                 }
+                #expect(recorder.accessesRecorded == (mode == .all ? 6 : 4))
+                // The host address is the guest address, as in the label records of a guest.
+                #expect(accessEntries(log).allSatisfy { $0.1.hostAddress == $0.1.guestAddress })
+                // Read back, each pair is the atomic again.
+                var source = try MTraceAccessSource(path: path, cpus: 3)
+                let back = try readAll(&source)
+                let expected = mode == .all ? accesses : [accesses[1], accesses[3], accesses[4], accesses[5]]
+                #expect(back == expected)
+                #expect(source.reader.lockedPairs == 2)
             }
         }
     }
@@ -116,8 +131,8 @@ private func move(_ lines: inout LineOwnership, cpu: Int, isWrite: Bool, address
             let summary = try convertTrace(from: folder + "/in.trace", format: .text, to: folder + "/out.mtrace.gz", format: .mtrace)
             #expect(summary.cpus == 3 && summary.accessesRead == 5 && summary.accessesWritten == 5)
             let log = try records(folder + "/out.mtrace.gz")
-            #expect(log.count == 3 + 1 + 5 + 1)
-            #expect(log[3] == MTraceRecord(.host(.recordMode(.movement, name: "in.trace"))))
+            #expect(log.count == 3 + 1 + 6 + 1)  // the atomic is a load and a store
+            #expect(log[3] == MTraceRecord(timestamp: 1, .host(.recordMode(.movement, name: "in.trace", globalTS: 1))))
 
             let back = try convertTrace(from: folder + "/out.mtrace.gz", format: .mtrace, to: folder + "/back.trace", format: .text)
             #expect(back.accessesRead == 5 && back.recordsDropped == 5)
@@ -129,6 +144,49 @@ private func move(_ lines: inout LineOwnership, cpu: Int, isWrite: Bool, address
                                          cpus: 4, mode: .movement)
             #expect(moved.cpus == 4 && moved.accessesRead == 3 && moved.accessesWritten == 2)
             #expect(try records(folder + "/m.mtrace").filter { if case .machine = $0.entry { return true }; return false }.count == 4)
+        }
+    }
+
+    /// Host records carry the CPU's and the global instruction count, as QEMU stamped them:
+    /// mscan takes the first host record whose `ts` is not 0 as the enabling one, and aborts
+    /// on a log whose host records all carry 0.
+    @Test func hostRecordsCountInstructions() throws {
+        try withTemporaryDirectory { folder throws in
+            let path = folder + "/h.mtrace"
+            let recorder = try MTraceRecorder(writer: try MTraceLogWriter(path: path), cpus: 2, mode: .movement, name: "h")
+            // CPU 0 makes 3 accesses, CPU 1 makes 4; movement mode keeps only some, but all count.
+            let accesses = [store(0, cpu: 0), store(0, cpu: 0), load(64, cpu: 1), load(64, cpu: 1), store(8, cpu: 0),
+                            load(128, cpu: 1), atomic(256, cpu: 1)]
+            try accesses.withUnsafeBufferPointer { try recorder.consume($0) }
+            try recorder.finish()
+            let hosts = try records(path).compactMap { r -> String? in
+                if case .host(let h) = r.entry { return "cpu \(r.cpu) ts \(r.timestamp) global_ts \(h.globalTS) \(h.mode)" }
+                return nil
+            }
+            // Enabling: the first instruction. Disabling: CPU 0's 3 accesses and 2 host
+            // records; all 7 accesses and both host records.
+            #expect(hosts == ["cpu 0 ts 1 global_ts 1 movement", "cpu 0 ts 5 global_ts 9 disable"])
+            // Without host records of its own (an emulated guest writes them), none are written.
+            let bare = try MTraceRecorder(writer: try MTraceLogWriter(path: folder + "/b.mtrace"), cpus: 1, mode: .all,
+                                          name: "b", hostRecords: false)
+            try bare.finish()
+            #expect(try records(folder + "/b.mtrace").allSatisfy { if case .host = $0.entry { return false }; return true })
+        }
+    }
+
+    /// The machine records say whether call records may follow (mtrace's `-mtrace-calls`).
+    @Test func machineRecordsCarryTheCallsFlag() throws {
+        try withTemporaryDirectory { folder throws in
+            for calls in [false, true] {
+                let path = folder + "/m\(calls).mtrace"
+                let recorder = try MTraceRecorder(writer: try MTraceLogWriter(path: path), cpus: 4, mode: .all, name: "m",
+                                                  ram: 1 << 20, quantum: 3, calls: calls)
+                try recorder.finish()
+                let machines = try records(path).filter { if case .machine = $0.entry { return true }; return false }
+                let flags: MTraceMachineFlags = calls ? [.locked, .calls] : .locked
+                #expect(machines == Array(repeating: MTraceRecord(cpu: 0, .machine(
+                    MTraceMachine(numCPUs: 4, numRAM: 1 << 20, quantum: 3, sample: 1, flags: flags))), count: 4))
+            }
         }
     }
 

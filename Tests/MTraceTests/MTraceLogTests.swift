@@ -221,14 +221,14 @@ private func readAccesses(_ path: String, cpus: Int = 16, chunkSize: Int = 1 << 
         try withTemporaryDirectory { folder throws in
             let path = folder + "/n.mtrace"
             let full = [UInt8](repeating: 0x41, count: 64)
+            // mtrace's guest API terminates these four (ascope, avar and gc names may fill
+            // their field: see fullNamesOfAScopeAVarAndGCAreRead).
             let cases: [[UInt8]] = [
                 specRecord(type: 1, size: 124, [(36, .raw(full))]),
                 specRecord(type: 3, size: 108, [(24, .u32(1)), (40, .raw(full))]),
+                specRecord(type: 3, size: 104, [(24, .u32(1)), (40, .raw(full))]),
                 specRecord(type: 7, size: 109, [(40, .raw(full))]),
                 specRecord(type: 8, size: 108, [(44, .raw(full))]),
-                specRecord(type: 12, size: 89, [(25, .raw(full))]),
-                specRecord(type: 13, size: 89, [(25, .raw(full))]),
-                specRecord(type: 14, size: 105, [(40, .raw(full))]),
             ]
             for bad in cases {
                 try writeFile(path, everyType[1].bytes + bad)
@@ -243,6 +243,183 @@ private func readAccesses(_ path: String, cpus: Int = 16, chunkSize: Int = 1 << 
             let read = try readRecords(path)
             guard case .label(let label) = read[0].entry else { Issue.record("not a label"); return }
             #expect(label.name.bytes.count == 63)
+        }
+    }
+
+    /// mtrace copies ascope, avar and gc names with strncpy, so a 64-character name fills the
+    /// field with no NUL; the original tools read such records, and so does mtlab.
+    @Test func fullNamesOfAScopeAVarAndGCAreRead() throws {
+        try withTemporaryDirectory { folder throws in
+            let full = Array("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef".utf8)
+            #expect(full.count == 64)
+            let name = try #require(MTraceName(bytes: full))
+            let bytes = specRecord(type: 12, size: 89, [(24, .u8(1)), (25, .raw(full))])
+                + specRecord(type: 13, size: 89, [(24, .u8(0)), (25, .raw(full))])
+                + specRecord(type: 14, size: 105, [(24, .u64(0x9000)), (32, .u64(64)), (40, .raw(full)), (104, .u8(1))])
+                + specAccess(type: 1, guest: 0x9000, bytes: 8)
+            let expected = [MTraceRecord(.ascope(MTraceAScope(exit: true, name: name))),
+                            MTraceRecord(.avar(MTraceAVar(write: false, name: name))),
+                            MTraceRecord(.gc(MTraceGC(base: 0x9000, nbytes: 64, name: name, flags: 1))),
+                            MTraceRecord(.access(MTraceAccessEntry(accessType: .load, guestAddress: 0x9000, bytes: 8)))]
+            for file in ["f.mtrace", "f.mtrace.gz"] {
+                let path = folder + "/" + file
+                try writeFile(path, bytes)
+                #expect(try readRecords(path) == expected)
+                #expect(try readAccesses(path).count == 1)
+            }
+            // They write back byte for byte.
+            let writer = try MTraceLogWriter(path: folder + "/w.mtrace")
+            for record in expected { try writer.write(record) }
+            try writer.finish()
+            #expect(try readBytes(folder + "/w.mtrace") == bytes)
+            #expect(MTraceName(bytes: full + [0x41]) == nil)
+
+            // A field that must be terminated cannot take such a name.
+            for record in [MTraceRecord(.label(MTraceLabel(labelType: .heap, name: name, guestAddress: 0, bytes: 8))),
+                           MTraceRecord(.lock(MTraceLock(pc: 0, lock: 0, name: name, op: .acquire))),
+                           MTraceRecord(.task(MTraceTask(tid: 1, tgid: 1, taskType: .initial, name: name))),
+                           MTraceRecord(.host(.recordMode(.movement, name: name)))] {
+                let refused = try MTraceLogWriter(path: folder + "/r.mtrace")
+                let error = traceError { try refused.write(record) }
+                #expect(error?.message.contains("of 64 bytes: that field must end with a NUL") == true,
+                        "\(String(describing: error))")
+                #expect(!FileManager.default.fileExists(atPath: folder + "/r.mtrace"))
+            }
+        }
+    }
+
+    /// A 32-bit guest's host record is 104 bytes (its union is padded to 68, not 72); the
+    /// original tools read it, and so does mtlab, at the same offsets.
+    @Test func hostRecordsOfA32BitGuestAreRead() throws {
+        try withTemporaryDirectory { folder throws in
+            let mode = specRecord(type: 3, size: 104, ac: 2, ts: 9,
+                                  [(24, .u32(1)), (28, .u64(1234)), (36, .u32(1)), (40, .raw(Array(repeating: 0x61, count: 63)))])
+            let call = specRecord(type: 3, size: 104, [(24, .u32(3)), (28, .u64(77)), (36, .u64(2))])
+            let access = specAccess(cpu: 1, type: 2, guest: 0x40, bytes: 4)
+            let bytes = specMachine(cpus: 2) + mode + access + call + access
+            for file in ["h.mtrace", "h.mtrace.gz"] {
+                let path = folder + "/" + file
+                try writeFile(path, bytes)
+                for chunk in [124, 150, 1 << 20] {
+                    let read = try readRecords(path, chunkSize: chunk)
+                    #expect(read.count == 5)
+                    #expect(read[1] == MTraceRecord(accessCount: 2, timestamp: 9, .host(.recordMode(
+                        .movement, name: MTraceName(String(repeating: "a", count: 63)), globalTS: 1234))))
+                    #expect(read[3] == MTraceRecord(.host(MTraceHost(hostType: .callTracingOn, globalTS: 77, cpu: 2))))
+                    #expect(try readAccesses(path, chunkSize: chunk).count == 2)
+                }
+            }
+            // Copied raw, it stays 104 bytes.
+            _ = try convertTrace(from: folder + "/h.mtrace", format: .mtrace, to: folder + "/c.mtrace", format: .mtrace)
+            #expect(try readBytes(folder + "/c.mtrace") == bytes)
+            // Other sizes are still wrong, and the error names both.
+            var odd = call
+            odd[4] = 100
+            try writeFile(folder + "/o.mtrace", access + Array(odd.prefix(100)))
+            let error = traceError { _ = try readRecords(folder + "/o.mtrace") }
+            #expect(error?.offset == 54)
+            #expect(error?.message == "host record has size 100, but host records are 108 bytes (104 from a 32-bit guest)")
+            #expect(traceError { _ = try readAccesses(folder + "/o.mtrace") }?.offset == 54)
+            // A 104-byte record of another type is wrong.
+            try writeFile(folder + "/t.mtrace", specRecord(type: 8, size: 104))
+            #expect(traceError { _ = try readRecords(folder + "/t.mtrace") }?.message
+                    == "task record has size 104, but task records are 108 bytes")
+        }
+    }
+
+    /// mtrace logged a locked read-modify-write as a load and a store, both with the lock
+    /// flag; the access source reads such a pair as one atomic, wherever the chunk and batch
+    /// boundaries fall, and only such a pair.
+    @Test func lockedLoadAndStorePairsAreOneAtomic() throws {
+        try withTemporaryDirectory { folder throws in
+            let pair = specAccess(cpu: 1, ac: 5, type: 1, flags: 2, pc: 0x40, guest: 0x100, bytes: 8)
+                + specAccess(cpu: 1, ac: 6, type: 2, flags: 3, pc: 0x40, guest: 0x100, bytes: 8)
+            let atomic = Access(cpu: 1, kind: .atomic, address: 0x100, size: 8, pc: 0x40, flags: .locked)
+            let lockedLoad = Access(cpu: 1, kind: .load, address: 0x100, size: 8, pc: 0x40, flags: .locked)
+            let filler = specAccess(cpu: 0, type: 1, guest: 0x2000, bytes: 4)
+            let fillerAccess = Access(cpu: 0, kind: .load, address: 0x2000, size: 4)
+            let cases: [(String, [UInt8], [Access])] = [
+                ("pair", pair, [atomic]),
+                ("old single locked store", specAccess(cpu: 1, type: 2, flags: 2, pc: 0x40, guest: 0x100, bytes: 8),
+                 [Access(cpu: 1, kind: .atomic, address: 0x100, size: 8, pc: 0x40, flags: .locked)]),
+                ("other cpu", Array(pair.prefix(54)) + specAccess(cpu: 2, type: 2, flags: 2, guest: 0x100, bytes: 8),
+                 [lockedLoad, Access(cpu: 2, kind: .atomic, address: 0x100, size: 8, flags: .locked)]),
+                ("other address", Array(pair.prefix(54)) + specAccess(cpu: 1, type: 2, flags: 2, guest: 0x108, bytes: 8),
+                 [lockedLoad, Access(cpu: 1, kind: .atomic, address: 0x108, size: 8, flags: .locked)]),
+                ("other size", Array(pair.prefix(54)) + specAccess(cpu: 1, type: 2, flags: 2, guest: 0x100, bytes: 4),
+                 [lockedLoad, Access(cpu: 1, kind: .atomic, address: 0x100, size: 4, flags: .locked)]),
+                ("unlocked store", Array(pair.prefix(54)) + specAccess(cpu: 1, type: 2, guest: 0x100, bytes: 8),
+                 [lockedLoad, Access(cpu: 1, kind: .store, address: 0x100, size: 8)]),
+                ("record between", Array(pair.prefix(54)) + specSched(cpu: 1, tid: 3) + Array(pair.suffix(54)),
+                 [lockedLoad, Access(cpu: 1, kind: .atomic, address: 0x100, size: 8, pc: 0x40, flags: .locked)]),
+                ("load last", Array(pair.prefix(54)), [lockedLoad]),
+                ("two pairs", pair + pair, [atomic, atomic]),
+            ]
+            for (name, records, expected) in cases {
+                for file in ["p.mtrace", "p.mtrace.gz"] {
+                    let path = folder + "/" + file
+                    // Alone (the careful path at the end of the log) and amid other records (the fast path).
+                    for padding in [0, 1, 3, 7] {
+                        let fill = Array(repeating: filler, count: padding).flatMap { $0 }
+                        try writeFile(path, fill + records + fill)
+                        let want = Array(repeating: fillerAccess, count: padding) + expected
+                            + Array(repeating: fillerAccess, count: padding)
+                        for (chunk, batch) in [(1 << 20, 4096), (124, 1), (130, 2), (200, 3)] {
+                            #expect(try readAccesses(path, cpus: 4, chunkSize: chunk, batch: batch) == want,
+                                    "\(name), padding \(padding), chunk \(chunk), batch \(batch)")
+                        }
+                    }
+                }
+            }
+            // Pairs count as two records read.
+            try writeFile(folder + "/c.mtrace", pair + filler + pair)
+            var source = MTraceAccessSource(reader: try MTraceLogReader(path: folder + "/c.mtrace"), cpus: 4)
+            #expect(try readAll(&source).count == 3)
+            #expect(source.reader.recordsRead == 5 && source.reader.lockedPairs == 2)
+        }
+    }
+
+    /// What the writer makes of accesses: the host address is the guest address (as in
+    /// labels), and an atomic is a locked load and a locked store with one access count.
+    @Test func writerWritesAtomicsAsLockedPairs() throws {
+        try withTemporaryDirectory { folder throws in
+            let path = folder + "/a.mtrace"
+            let writer = try MTraceLogWriter(path: path)
+            writer.accessClock = 10
+            let accesses = [Access(cpu: 1, kind: .load, address: 0x1000, size: 8, pc: 0x44),
+                            Access(cpu: 2, kind: .atomic, address: 0x2000, size: 4, pc: 0x48, flags: .locked),
+                            Access(cpu: 3, kind: .store, address: 0x3000, size: 2, pc: 0x4c),
+                            Access(cpu: 0, kind: .load, address: 0x4000, size: 1, flags: .locked)]
+            try accesses.withUnsafeBufferPointer { try writer.consume($0) }
+            try writer.finish()
+            #expect(writer.accessClock == 14 && writer.recordsWritten == 5)
+            let expected = specAccess(cpu: 1, ac: 10, type: 1, pc: 0x44, host: 0x1000, guest: 0x1000, bytes: 8)
+                + specAccess(cpu: 2, ac: 11, type: 1, flags: 2, pc: 0x48, host: 0x2000, guest: 0x2000, bytes: 4)
+                + specAccess(cpu: 2, ac: 11, type: 2, flags: 2, pc: 0x48, host: 0x2000, guest: 0x2000, bytes: 4)
+                + specAccess(cpu: 3, ac: 12, type: 2, pc: 0x4c, host: 0x3000, guest: 0x3000, bytes: 2)
+                + specAccess(cpu: 0, ac: 13, type: 1, flags: 2, host: 0x4000, guest: 0x4000, bytes: 1)
+            #expect(try readBytes(path) == expected)
+            #expect(try readAccesses(path) == accesses)
+        }
+    }
+
+    /// With checksAccessRanges (what scan sets), the typed reader refuses an access that
+    /// runs past 2^64 with the access source's error; without, it returns it.
+    @Test func typedReaderCanRefuseAccessesPastTheAddressSpace() throws {
+        try withTemporaryDirectory { folder throws in
+            let path = folder + "/w.mtrace"
+            let good = specAccess(type: 1, guest: 0, bytes: 1)
+            let edge = specAccess(type: 1, guest: UInt64.max - 7, bytes: 8) + specAccess(type: 1, guest: UInt64.max, bytes: 0)
+            try writeFile(path, good + edge + specAccess(type: 2, guest: UInt64.max - 2, bytes: 8))
+            #expect(try readRecords(path).count == 4)
+            let reader = try MTraceLogReader(path: path)
+            reader.checksAccessRanges = true
+            let error = traceError { while try reader.next() != nil {} }
+            #expect(error?.offset == 162)
+            #expect(error?.message == "access at 0xfffffffffffffffd of 8 bytes runs past the end of the 64-bit address space")
+            #expect(reader.recordsRead == 3)
+            try writeFile(path, good + specAccess(type: 2, guest: UInt64.max - 2, bytes: 8))
+            #expect(error?.message == traceError { _ = try readAccesses(path) }?.message)
         }
     }
 

@@ -173,6 +173,17 @@ _Static_assert(sizeof(struct mtrace_avar_entry) == 89, "avar");
 _Static_assert(sizeof(struct mtrace_gc_entry) == 105, "gc");
 _Static_assert(sizeof(struct mtrace_gcepoch_entry) == 25, "gcepoch");
 
+/* The pc of an annotation: the address of an auipc placed where the macro is expanded, so
+ * every site has its own pc, inlined or not. (The return address of the function holding
+ * the site would name that function's caller instead: crt0, for every site in main.) */
+#define MTRACE_SITE_PC()                                                                      \
+    __extension__({                                                                           \
+        uint64_t mtrace_pc_;                                                                  \
+        __asm__ volatile("auipc %0, 0" : "=r"(mtrace_pc_));                                   \
+        mtrace_pc_;                                                                           \
+    })
+/* The caller's address, for a label registered inside an allocator that is not inlined:
+ * the allocation site, as mtrace's kernels named it. */
 #define MTRACE_RET_IP() ((uint64_t)(uintptr_t)__builtin_return_address(0))
 
 #ifndef MTRACE_OFF
@@ -341,8 +352,8 @@ static inline void mtrace_gcepoch_register(int begin) {
 #define mtdisable(name) mtrace_enable_static(mtrace_record_disable, name)
 
 /* Name the memory [addr, addr + bytes): type is mtrace_label_heap, _block, _static or _percpu. */
-#define mtlabel(type, addr, bytes, str) mtrace_label_register((type), (addr), (bytes), (str), MTRACE_RET_IP())
-#define mtunlabel(type, addr) mtrace_label_register((type), (addr), 0, "", MTRACE_RET_IP())
+#define mtlabel(type, addr, bytes, str) mtrace_label_register((type), (addr), (bytes), (str), MTRACE_SITE_PC())
+#define mtunlabel(type, addr) mtrace_label_register((type), (addr), 0, "", MTRACE_SITE_PC())
 
 /* Annotations inside a measured region should make few stores of their own, since
  * those are recorded too. The macros below keep one entry per call site and hart in
@@ -366,7 +377,7 @@ static inline unsigned long mtrace_hart(void) {
     do {                                                                                      \
         MTRACE_SITE_ENTRIES(mtrace_lock_entry, mtrace_site_, .str = name_, .op = (op_));      \
         struct mtrace_lock_entry *mtrace_entry_ = &mtrace_site_[mtrace_hart()].e;             \
-        mtrace_entry_->pc = MTRACE_RET_IP();                                                  \
+        mtrace_entry_->pc = MTRACE_SITE_PC();                                                 \
         mtrace_entry_->lock = (uint64_t)(uintptr_t)(ptr_);                                    \
         mtrace_entry_register(mtrace_entry_, mtrace_entry_lock, sizeof(*mtrace_entry_));      \
     } while (0)
@@ -397,9 +408,9 @@ static inline unsigned long mtrace_hart(void) {
 static inline void mtops(uint64_t n) { mtrace_appdata_register(mtrace_appdata_opcount, n); }
 
 /* Call stacks: start, pause, resume and end the stack `tag` of thread `tid`. */
-#define mtstart(tid, tag, depth) mtrace_fcall_register((tid), MTRACE_RET_IP(), (tag), (depth), mtrace_start)
+#define mtstart(tid, tag, depth) mtrace_fcall_register((tid), MTRACE_SITE_PC(), (tag), (depth), mtrace_start)
 #define mtpause(tid, tag) mtrace_fcall_register((tid), 0, (tag), 0, mtrace_pause)
-#define mtresume(tid, tag) mtrace_fcall_register((tid), MTRACE_RET_IP(), (tag), 0, mtrace_resume)
+#define mtresume(tid, tag) mtrace_fcall_register((tid), MTRACE_SITE_PC(), (tag), 0, mtrace_resume)
 #define mtstop(tid, tag) mtrace_fcall_register((tid), 0, (tag), 0, mtrace_done)
 
 /* Garbage-collected objects and RCU epochs. */

@@ -98,15 +98,28 @@ final class FalseSharingAnalysis: ScanAnalysis {
 
     private var lines: [UInt64: Line] = [:]
 
+    /// An object as mscan named it in a false-sharing instance.
+    struct MscanInstance: Hashable {
+        var name: String
+        var allocPC: UInt64
+    }
+    /// mscan's view: by the pc of an access, the objects that shared the line of its first
+    /// byte with another object.
+    private var mscanSites: [UInt64: Set<MscanInstance>] = [:]
+
     func access(_ a: ScanAccess, _ context: ScanContext) {
         let size = context.lineSize
         var line = a.address / size
+        let first = line
         let last = (a.end - 1) / size
         while true {
             let lineStart = line * size
             let end = lineEnd(lineStart, size)
             let objects = context.objects(overlapping: lineStart, end)
             if objects.count >= 2 {
+                if line == first {
+                    for o in objects { mscanSites[a.pc, default: []].insert(MscanInstance(name: o.name, allocPC: o.allocPC)) }
+                }
                 let lo = max(a.address, lineStart), hi = min(a.end, end)
                 Self.add(a, lo: lo, hi: hi, lineStart: lineStart, objects: objects,
                          to: &lines[lineStart, default: Line(masks: LineByteMasks(lineSize: size))])
@@ -188,6 +201,24 @@ final class FalseSharingAnalysis: ScanAnalysis {
                             ("shared-bytes", .string(ranges(shared))), ("objects", .array(objects))])
         }
         return [("false-sharing", .array(items))]
+    }
+
+    /// mscan's `false-sharing` list: one entry per pc (in ascending order) that accessed a
+    /// line holding two or more labeled objects, listing those objects by name and then
+    /// allocation pc. `alloc-info` is what mscan's addr2line gave for a program without line
+    /// tables: the function holding the pc (or the pc) and `at ??:0`.
+    func mscanJSON(_ context: ScanContext) -> [(String, JSONValue)] {
+        let sites = mscanSites.keys.sorted().map { pc -> JSONValue in
+            let instances = mscanSites[pc]!.sorted { x, y in
+                x.name != y.name ? x.name.utf8.lexicographicallyPrecedes(y.name.utf8) : x.allocPC < y.allocPC
+            }
+            return .object([("pc", .string(hex(pc))), ("instances", .array(instances.map { i in
+                let function = context.symbols?.function(containing: i.allocPC)?.name ?? hex(i.allocPC)
+                return .object([("name", .string(i.name)), ("alloc-pc", .string(hex(i.allocPC))),
+                                ("alloc-info", .string(function + " at ??:0"))])
+            }))])
+        }
+        return [("false-sharing", .array(sites))]
     }
 
     func text(_ context: ScanContext, top: Int) -> String {

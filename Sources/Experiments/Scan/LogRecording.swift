@@ -22,9 +22,9 @@ public struct LogRecordingSummary: Equatable, Sendable {
 }
 
 /// Runs `configuration`'s workload and writes it as an mtrace log at `path` (gzip when it
-/// ends in `.gz`): one machine record per CPU (`system.cpus`), then the accesses `mode`
-/// keeps, each with mtrace's traffic flag (64-byte lines, as mtrace tracked them) and lock
-/// flag. A trace or generated workload is wrapped in a host record enabling recording, named
+/// ends in `.gz`): one machine record per CPU (`system.cpus`; with the `calls` flag for an
+/// emulated guest, which may turn call tracing on), then the accesses `mode` keeps, each
+/// with mtrace's traffic flag (64-byte lines, as mtrace tracked them) and lock flag. A trace or generated workload is wrapped in a host record enabling recording, named
 /// after the trace (or the generator), and one disabling it: for a trace this converts the format. An emulated workload's
 /// annotation records (its own host records included) go in among the accesses, in the
 /// order the guest made them; the run's outcome (the guest's ending) comes back too.
@@ -49,7 +49,8 @@ public func recordLog(_ configuration: RunConfiguration, to path: String, mode: 
         case let .emulated(workload):
             let recorder = try MTraceRecorder(writer: writer, cpus: configuration.cpus, mode: mode,
                                               name: workload.programKey.path, hostRecords: false,
-                                              ram: UInt64(workload.ramSize), quantum: UInt64(workload.quantum))
+                                              ram: UInt64(workload.ramSize), quantum: UInt64(workload.quantum),
+                                              calls: true)
             let annotations = AnnotationRecording(writer)
             var options = emulator
             options.annotations = annotations

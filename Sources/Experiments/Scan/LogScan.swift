@@ -94,13 +94,20 @@ public struct ScanReport {
 
     /// The report as deterministic JSON: `log`, `partial` (when a fault cut it short), then
     /// each analysis's mscan keys in ``ScanAnalysisKind`` order.
-    public func json() -> String {
+    public func json() -> String { json(mscanShape: false) }
+
+    /// The report as ``json()`` writes it, except that each analysis whose mscan output had
+    /// another shape has that shape here (`false-sharing`: a list of `{pc, instances}`), so
+    /// that scripts written for mscan's JSON read it.
+    public func mscanJSON() -> String { json(mscanShape: true) }
+
+    private func json(mscanShape: Bool) -> String {
         var members: [(String, JSONValue)] = [("log", .string(log))]
         if let fault {
             members.append(("partial", .object([("error", .string(fault.message)),
                                                 ("offset", fault.offset.map(JSONValue.unsigned) ?? .null)])))
         }
-        for (_, analysis) in sections { members += analysis.json(context) }
+        for (_, analysis) in sections { members += mscanShape ? analysis.mscanJSON(context) : analysis.json(context) }
         return JSONValue.object(members).rendered()
     }
 
@@ -117,9 +124,11 @@ public struct ScanReport {
 
 /// Runs the chosen analyses over the mtrace log at `path` in one streaming pass.
 ///
-/// Throws ``ScanError`` for a bad `--symbols` file and ``TraceError`` (with the byte offset)
-/// for a damaged log, unless `options.partial` is set, in which case the report covers the
-/// records before the fault and says so.
+/// A locked load immediately followed by the locked store of the same CPU to the same bytes
+/// is one atomic access (typed as the store), as `mtlab run` takes it. Throws ``ScanError``
+/// for a bad `--symbols` file and ``TraceError`` (with the byte offset) for a damaged log,
+/// an access running past 2^64 included, unless `options.partial` is set, in which case the
+/// report covers the records before the fault and says so.
 public func scanLog(path: String, displayName: String? = nil, options: ScanOptions) throws -> ScanReport {
     let symbols = try options.symbolsPath.map { try ScanSymbols(elfPath: $0) }
     let reader = try MTraceLogReader(path: path, displayName: displayName)
@@ -145,23 +154,51 @@ public func scanLog(path: String, displayName: String? = nil, options: ScanOptio
     let analyses = sections.map(\.1)
     let summarising = options.chosen.contains(.summary)
 
+    // A locked load waits for the next record: with the locked store of the same CPU to the
+    // same bytes right after it, the two are one atomic access (mtrace's locked
+    // read-modify-write), as a simulation of the log also takes them.
+    var heldLoad: (record: MTraceRecord, entry: MTraceAccessEntry)?
+    func deliver(_ record: MTraceRecord, _ e: MTraceAccessEntry, pairedWith store: MTraceAccessEntry? = nil) {
+        context.take(record)
+        let records = store == nil ? 1 : 2
+        if e.bytes == 0 && summarising { for _ in 0..<records { summary.zeroBytes() } }
+        var access = ScanAccess(cpu: Int(record.cpu), type: e.accessType, flags: e.flags, pc: e.pc,
+                                address: e.guestAddress, size: UInt64(max(e.bytes, 1)), accessCount: record.accessCount)
+        if let store {
+            access.type = store.accessType
+            access.flags.formUnion(store.flags)
+            access.records = 2
+        }
+        for analysis in analyses { analysis.access(access, context) }
+    }
     var fault: TraceError?
     do {
+        reader.checksAccessRanges = true
         while let record = try reader.next() {
-            context.take(record)
+            if let held = heldLoad {
+                heldLoad = nil
+                if case .access(let e) = record.entry, e.accessType == .store, e.flags.contains(.lock),
+                   record.cpu == held.record.cpu, e.guestAddress == held.entry.guestAddress, e.bytes == held.entry.bytes {
+                    deliver(held.record, held.entry, pairedWith: e)
+                    continue
+                }
+                deliver(held.record, held.entry)
+            }
             if case .access(let e) = record.entry {
-                if e.bytes == 0 && summarising { summary.zeroBytes() }
-                let size = UInt64(max(e.bytes, 1))
-                let access = ScanAccess(cpu: Int(record.cpu), type: e.accessType, flags: e.flags, pc: e.pc,
-                                        address: e.guestAddress, size: size, accessCount: record.accessCount)
-                for analysis in analyses { analysis.access(access, context) }
+                if e.accessType == .load && e.flags.contains(.lock) {
+                    heldLoad = (record, e)
+                } else {
+                    deliver(record, e)
+                }
             } else {
+                context.take(record)
                 for analysis in analyses { analysis.record(record, context) }
             }
         }
     } catch let error as TraceError where options.partial {
         fault = error
     }
+    if let held = heldLoad { deliver(held.record, held.entry) }
     for analysis in analyses { analysis.finish(context) }
     summary.unknownTypes = reader.unknownTypes
     return ScanReport(log: displayName ?? path, fault: fault, context: context, sections: sections)

@@ -10,6 +10,9 @@ public struct ScanAccess: Sendable {
     /// Bytes covered: the record's `bytes`, taken as 1 when it is 0, and cut at 2^64.
     public var size: UInt64
     public var accessCount: UInt64
+    /// Access records it stands for: 2 for a locked load and its locked store (one atomic
+    /// access, typed as the store and flagged as either record), else 1.
+    public var records = 1
     /// Loads read; stores and I/O writes write (so does any unknown type other than 1).
     public var isWrite: Bool { type != .load }
     /// One past the last byte (saturated at 2^64 − 1).
@@ -171,11 +174,14 @@ protocol ScanAnalysis: AnyObject {
     func finish(_ context: ScanContext)
     /// The analysis's top-level JSON members, in order.
     func json(_ context: ScanContext) -> [(String, JSONValue)]
+    /// The members as mscan shaped them, where mtlab's shape differs (else ``json(_:)``).
+    func mscanJSON(_ context: ScanContext) -> [(String, JSONValue)]
     /// The analysis's text section, tables cut to `top` rows.
     func text(_ context: ScanContext, top: Int) -> String
 }
 
 extension ScanAnalysis {
+    func mscanJSON(_ context: ScanContext) -> [(String, JSONValue)] { json(context) }
     func record(_ record: MTraceRecord, _ context: ScanContext) {}
     func finish(_ context: ScanContext) {}
 }

@@ -28,7 +28,7 @@ final class SummaryAnalysis: ScanAnalysis {
     }
 
     func access(_ a: ScanAccess, _ context: ScanContext) {
-        byType[Int(MTraceEntryType.access.rawValue)] += 1
+        byType[Int(MTraceEntryType.access.rawValue)] += UInt64(a.records)
         clock(a.accessCount)
         if a.cpu >= perCPU.count { perCPU += Array(repeating: CPUCounts(), count: a.cpu + 1 - perCPU.count) }
         switch a.type {

@@ -46,7 +46,8 @@ enum MTraceFault: Error, Equatable {
         case let .sizeTooLarge(type, size):
             return "record (type \(type)) has size \(size), above the largest record (\(mtraceMaximumRecordSize) bytes); is this an mtrace log?"
         case let .wrongSize(type, size):
-            return "\(type.name) record has size \(size), but \(type.name) records are \(type.recordSize) bytes"
+            let sizes = type == .host ? "\(type.recordSize) bytes (\(mtraceHost32Size) from a 32-bit guest)" : "\(type.recordSize) bytes"
+            return "\(type.name) record has size \(size), but \(type.name) records are \(sizes)"
         case let .truncatedHeader(available):
             return "log ends inside a record header (\(available) of \(mtraceHeaderSize) bytes): the last record is cut short"
         case let .truncatedRecord(type, size, available):
@@ -67,17 +68,16 @@ enum MTraceFault: Error, Equatable {
     }
 }
 
-/// The offset of the NUL-terminated string field of a known record type, if it has one
-/// (a host record has one only when it sets the record mode).
+/// The offset of the string field of a known record type that must be NUL-terminated, if
+/// it has one (a host record has one only when it sets the record mode). Ascope, avar and
+/// gc names may fill their field, so they have nothing to check.
 @inline(__always)
-func stringFieldOffset(_ type: MTraceEntryType, _ record: UnsafeRawPointer) -> Int? {
+func terminatedStringFieldOffset(_ type: MTraceEntryType, _ record: UnsafeRawPointer) -> Int? {
     switch type {
     case .label: return 36
     case .host: return loadLE32(record, 24) == MTraceHostType.setRecordMode.rawValue ? 40 : nil
     case .lock: return 40
     case .task: return 44
-    case .ascope, .avar: return 25
-    case .gc: return 40
     default: return nil
     }
 }
@@ -94,7 +94,7 @@ extension MTraceRecord {
     /// Decodes a complete record of known `type` whose size has been checked.
     static func decode(_ p: UnsafeRawPointer, type: MTraceEntryType) throws(MTraceFault) -> MTraceRecord {
         func name(_ offset: Int) throws(MTraceFault) -> MTraceName {
-            guard let n = MTraceName(field: p + offset) else {
+            guard let n = MTraceName(field: p + offset, mayFill: type.nameMayFillField) else {
                 throw .unterminatedString(type, field: stringFieldName(type), offset: offset)
             }
             return n
@@ -149,6 +149,18 @@ extension MTraceRecord {
             entry = .gcEpoch(MTraceGCEpoch(flags: loadByte(p, 24)))
         }
         return MTraceRecord(cpu: loadLE16(p, 6), accessCount: loadLE64(p, 8), timestamp: loadLE64(p, 16), entry)
+    }
+
+    /// The C name of the string field that must be NUL-terminated but that the record's
+    /// name fills with 64 bytes, if any: such a record cannot be written.
+    var unterminatedName: String? {
+        switch entry {
+        case .label(let e) where e.name.fillsField: return "label str"
+        case .host(let e) where e.hostType == .setRecordMode && e.name.fillsField: return "host str"
+        case .lock(let e) where e.name.fillsField: return "lock str"
+        case .task(let e) where e.name.fillsField: return "task str"
+        default: return nil
+        }
     }
 
     /// Writes the record's ``size`` bytes at `p`: header, payload, and zeros in every byte

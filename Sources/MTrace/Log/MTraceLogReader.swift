@@ -8,20 +8,30 @@ import Darwin
 ///
 /// Records are framed by their header's `size`: one of an unknown type is skipped and
 /// counted, a size below 24 or above 124 is an error, and so is a record (or header) that
-/// the end of the file cuts short. Every error names the byte offset of the record at
-/// fault, counted in the uncompressed log. Memory use is fixed: one chunk buffer, whatever
-/// the log's length. After an error every later call throws the same error.
+/// the end of the file cuts short. A known type must have its own size, except that a host
+/// record may also have a 32-bit guest's 104 bytes (it reads like a 108-byte one). Every
+/// error names the byte offset of the record at fault, counted in the uncompressed log.
+/// Memory use is fixed: one chunk buffer, whatever the log's length. After an error every
+/// later call throws the same error.
 public final class MTraceLogReader {
     /// The name errors print.
     public let displayName: String
     /// Known records returned so far.
     public private(set) var recordsRead: UInt64 = 0
+    /// Locked load-and-store pairs that ``readAccesses(into:cpus:)`` returned as one atomic
+    /// access each (both records count in ``recordsRead``).
+    public private(set) var lockedPairs: UInt64 = 0
     /// Records of unknown types skipped (or returned, with ``keepsUnknownRecords``).
     public private(set) var unknownRecords: UInt64 = 0
     /// Unknown records by type number.
     public private(set) var unknownTypes: [UInt32: UInt64] = [:]
     /// Return unknown records as ``MTraceEntry/unknown(type:payload:)`` instead of skipping them.
     public var keepsUnknownRecords = false
+    /// When set, ``next()`` refuses an access record whose bytes run past 2^64 (one of 0
+    /// bytes taken as 1 byte), with the error ``readAccesses(into:cpus:)`` gives, so that
+    /// analyses agree with a simulation on which logs are whole. Off, records are returned
+    /// as they are (for dumps and copies).
+    public var checksAccessRanges = false
     /// Byte offset of the record ``next()`` returned last.
     public private(set) var lastRecordOffset: UInt64 = 0
 
@@ -82,6 +92,10 @@ public final class MTraceLogReader {
             }
             if let known = MTraceEntryType(rawValue: type) {
                 do throws(MTraceFault) {
+                    if checksAccessRanges && known == .access {
+                        let address = loadLE64(p, 45), bytes = max(Int(loadByte(p, 53)), 1)
+                        guard UInt64(bytes) - 1 <= ~address else { throw .wrapsAround(address: address, bytes: bytes) }
+                    }
                     let record = try MTraceRecord.decode(p, type: known)
                     recordsRead &+= 1
                     lastRecordOffset = at
@@ -108,7 +122,7 @@ public final class MTraceLogReader {
         let size = Int(loadLE16(p, 4))
         guard size >= mtraceHeaderSize else { throw fail(.sizeTooSmall(type: type, size: size), at: at) }
         guard size <= mtraceMaximumRecordSize else { throw fail(.sizeTooLarge(type: type, size: size), at: at) }
-        if let known = MTraceEntryType(rawValue: type), size != known.recordSize {
+        if let known = MTraceEntryType(rawValue: type), !known.accepts(size: size) {
             throw fail(.wrongSize(known, size: size), at: at)
         }
         guard size <= available else {
@@ -161,9 +175,11 @@ public final class MTraceLogReader {
     ///
     /// The CPU is the header's, the address the guest address, the size `bytes` and the pc
     /// the record's. A load is `.load`; a store or an I/O write is `.store`, or `.atomic`
-    /// when the lock flag is set; the lock flag also becomes ``AccessFlags/locked``. An
-    /// access by a CPU not below `cpus`, of 0 bytes, of an unknown access type or running
-    /// past 2^64 throws ``TraceError`` with the record's byte offset.
+    /// when the lock flag is set; the lock flag also becomes ``AccessFlags/locked``. A
+    /// locked load immediately followed by a locked store of the same CPU, address and
+    /// size is one `.atomic` (what mtrace logged for a locked read-modify-write), with the
+    /// load's pc. An access by a CPU not below `cpus`, of 0 bytes, of an unknown access
+    /// type or running past 2^64 throws ``TraceError`` with the record's byte offset.
     public func readAccesses(into buffer: UnsafeMutableBufferPointer<Access>, cpus: Int) throws -> Int {
         if let failure { throw failure }
         guard let out = buffer.baseAddress else { return 0 }
@@ -181,7 +197,14 @@ public final class MTraceLogReader {
                     let size = try frame(p, available: limit - position, at: at)
                     position += size
                     if loadLE32(p, 0) == MTraceEntryType.access.rawValue {
-                        out[produced] = try access(p, cpus: cpuLimit, at: at)
+                        var a = try access(p, cpus: cpuLimit, at: at)
+                        if a.kind == .load && a.flags.contains(.locked) && limit - position >= 54 && isLockedPair(p) {
+                            a.kind = .atomic
+                            position += 54
+                            recordsRead &+= 1
+                            lockedPairs &+= 1
+                        }
+                        out[produced] = a
                         produced += 1
                     } else {
                         try check(p, at: at)
@@ -193,12 +216,16 @@ public final class MTraceLogReader {
             let start = UnsafeRawPointer(base)
             var p = position
             let before = produced
-            defer { recordsRead &+= UInt64(produced &- before) }
+            var pairs = 0
+            defer {
+                recordsRead &+= UInt64(produced &- before &+ pairs)
+                lockedPairs &+= UInt64(pairs)
+            }
             let end = limit - mtraceMaximumRecordSize
             while p <= end && produced < count {
                 let r = start + p
                 let type = loadLE32(r, 0)
-                let size = Int(loadLE16(r, 4))
+                var size = Int(loadLE16(r, 4))
                 if type == MTraceEntryType.access.rawValue && size == 54 {
                     let accessType = loadLE32(r, 24)
                     let flags = loadByte(r, 28)
@@ -214,8 +241,16 @@ public final class MTraceLogReader {
                     // load (1) → 0; store (2) or I/O write (3) → 1, or 2 when locked.
                     let isStore = UInt8(truncatingIfNeeded: accessType >> 1)
                     let locked = (flags >> 1) & 1
+                    var kind = isStore &+ (isStore & locked)
+                    // A locked load: the next record lies whole in the buffer (two access
+                    // records are shorter than a largest one) and may be its store.
+                    if locked & ~isStore & 1 != 0 && isLockedPair(r) {
+                        kind = AccessKind.atomic.rawValue
+                        size &+= 54
+                        pairs &+= 1
+                    }
                     out[produced] = Access(
-                        cpu: Int(cpu), kind: unsafeBitCast(isStore &+ (isStore & locked), to: AccessKind.self),
+                        cpu: Int(cpu), kind: unsafeBitCast(kind, to: AccessKind.self),
                         address: address, size: Int(bytes), pc: loadLE64(r, 29),
                         flags: AccessFlags(rawValue: flags & AccessFlags.locked.rawValue))
                     produced &+= 1
@@ -228,6 +263,17 @@ public final class MTraceLogReader {
             position = p
         }
         return produced
+    }
+
+    /// Whether the access record at `r`, a locked load, is followed by the locked store of
+    /// the same CPU to the same bytes: one locked read-modify-write, as mtrace logged it. The
+    /// next record's 54 bytes must lie in the buffer.
+    @inline(__always)
+    private func isLockedPair(_ r: UnsafeRawPointer) -> Bool {
+        let n = r + 54
+        return loadLE32(n, 0) == MTraceEntryType.access.rawValue && loadLE16(n, 4) == 54
+            && loadLE32(n, 24) == MTraceAccessType.store.rawValue && loadByte(n, 28) & MTraceAccessFlags.lock.rawValue != 0
+            && loadLE16(n, 6) == loadLE16(r, 6) && loadLE64(n, 45) == loadLE64(r, 45) && loadByte(n, 53) == loadByte(r, 53)
     }
 
     /// Checks a record other than a well-formed access, inside a buffer holding at least a
@@ -243,8 +289,8 @@ public final class MTraceLogReader {
             countUnknown(type)
             return
         }
-        guard size == known.recordSize else { throw fail(.wrongSize(known, size: size), at: at) }
-        if let field = stringFieldOffset(known, r), memchr(r + field, 0, MTraceName.fieldSize) == nil {
+        guard known.accepts(size: size) else { throw fail(.wrongSize(known, size: size), at: at) }
+        if let field = terminatedStringFieldOffset(known, r), memchr(r + field, 0, MTraceName.fieldSize) == nil {
             throw fail(.unterminatedString(known, field: stringFieldName(known), offset: field), at: at)
         }
         recordsRead &+= 1

@@ -21,7 +21,8 @@ public final class MTraceLogWriter: AccessSink {
     public var displayName: String { output.displayName }
 
     /// Writes one record. An unknown entry must have a type outside 1...15 and at most 100
-    /// bytes of payload; anything else throws ``TraceError`` and abandons the file.
+    /// bytes of payload, and a 64-byte name only fits an ascope, avar or gc record; anything
+    /// else throws ``TraceError`` and abandons the file.
     public func write(_ record: MTraceRecord) throws {
         try output.ensureOpen()
         if case let .unknown(type, payload) = record.entry,
@@ -31,6 +32,11 @@ public final class MTraceLogWriter: AccessSink {
                 + "\(payload.count) bytes of payload: unknown types lie outside 1...15 and carry at most "
                 + "\(mtraceMaximumRecordSize - mtraceHeaderSize) bytes")
         }
+        if let field = record.unterminatedName {
+            output.discard()
+            throw TraceError(file: output.displayName, message: "cannot write a \(field) of 64 bytes: that field must "
+                + "end with a NUL, so it holds at most 63 (only ascope, avar and gc names may fill 64)")
+        }
         if output.used > output.capacity - mtraceMaximumRecordSize { try output.flush() }
         record.encode(into: UnsafeMutableRawPointer(output.buffer + output.used))
         output.used += record.size
@@ -39,14 +45,15 @@ public final class MTraceLogWriter: AccessSink {
 
     /// Writes one record given as its bytes, unchanged (padding and string tails included):
     /// the way to copy records byte for byte. The bytes must frame a record: 24...124 of
-    /// them, the header's `size` equal to their count, and a known type's own size;
-    /// anything else throws ``TraceError`` and abandons the file.
+    /// them, the header's `size` equal to their count, and a size a known type may have
+    /// (its own, or 104 for a 32-bit guest's host record); anything else throws
+    /// ``TraceError`` and abandons the file.
     public func write(rawRecord bytes: [UInt8]) throws {
         try output.ensureOpen()
         let framed = bytes.count >= mtraceHeaderSize && bytes.count <= mtraceMaximumRecordSize
             && Int(bytes[4]) | Int(bytes[5]) << 8 == bytes.count
         let type = framed ? UInt32(bytes[0]) | UInt32(bytes[1]) << 8 | UInt32(bytes[2]) << 16 | UInt32(bytes[3]) << 24 : 0
-        guard framed, MTraceEntryType(rawValue: type).map({ $0.recordSize == bytes.count }) ?? true else {
+        guard framed, MTraceEntryType(rawValue: type).map({ $0.accepts(size: bytes.count) }) ?? true else {
             output.discard()
             throw TraceError(file: output.displayName, message: "cannot write \(bytes.count) raw bytes as a record: "
                 + "they must be 24...124 bytes, as many as the header's size says, and a known type's own size")
@@ -57,32 +64,39 @@ public final class MTraceLogWriter: AccessSink {
         recordsWritten &+= 1
     }
 
-    /// Writes one access record for `access` stamped with `accessCount`, with the traffic
-    /// flag when `traffic` is set (see ``consume(_:)`` for the mapping).
-    public func writeAccess(_ access: Access, accessCount: UInt64, traffic: Bool = false) throws {
+    /// Writes the access record(s) of `access` stamped with `accessCount` (see
+    /// ``consume(_:)`` for the mapping): `traffic` sets the traffic flag of its record, or of
+    /// the load of an atomic, and `storeTraffic` that of an atomic's store.
+    public func writeAccess(_ access: Access, accessCount: UInt64, traffic: Bool = false, storeTraffic: Bool = false) throws {
         try output.ensureOpen()
         if output.used > output.capacity - mtraceMaximumRecordSize { try output.flush() }
-        try encodeAccess(access, accessCount: accessCount, traffic: traffic)
+        try encodeAccess(access, accessCount: accessCount, traffic: traffic, storeTraffic: storeTraffic)
     }
 
-    /// Writes a batch of accesses as access records stamped with ``accessClock``: a load as
-    /// a load, a store as a store, an atomic as a store with the lock flag (and a locked
-    /// load keeps the flag). The header CPU is the access's, `ts` is 0 and the host address
-    /// 0. An access record holds 1...255 bytes and only loads, stores and atomics; anything
-    /// else throws ``TraceError`` and abandons the file.
+    /// Writes a batch of accesses as access records stamped with ``accessClock``, which
+    /// counts one per access. A load is a load record and a store a store record, each with
+    /// the lock flag when the access carries ``AccessFlags/locked``. An atomic is what
+    /// mtrace logged for a locked read-modify-write instruction: a load and then a store,
+    /// both with the lock flag and the same access count (readers take such a pair as one
+    /// atomic again). The header CPU is the access's, `ts` is 0 (as mtrace left it) and the
+    /// host address is the guest address: guest memory is the host's in mtlab, as label
+    /// records also say. An access record holds 1...255 bytes and only loads, stores and
+    /// atomics; anything else throws ``TraceError`` and abandons the file.
     public func consume(_ accesses: UnsafeBufferPointer<Access>) throws {
         try output.ensureOpen()
         var clock = accessClock
         defer { accessClock = clock }
         for access in accesses {
             if output.used > output.capacity - mtraceMaximumRecordSize { try output.flush() }
-            try encodeAccess(access, accessCount: clock, traffic: false)
+            try encodeAccess(access, accessCount: clock, traffic: false, storeTraffic: false)
             clock &+= 1
         }
     }
 
+    /// Encodes one access: one record, or two for an atomic. The buffer must have room for
+    /// a largest record (two access records fit in it).
     @inline(__always)
-    private func encodeAccess(_ access: Access, accessCount: UInt64, traffic: Bool) throws {
+    private func encodeAccess(_ access: Access, accessCount: UInt64, traffic: Bool, storeTraffic: Bool) throws {
         let type: UInt32
         switch access.kind {
         case .load: type = MTraceAccessType.load.rawValue
@@ -92,8 +106,19 @@ public final class MTraceLogWriter: AccessSink {
         guard access.size >= 1 && access.size <= 255 else {
             throw refuse(access, "an mtrace access record holds 1...255 bytes, found an access of \(access.size) bytes")
         }
-        var flags: UInt8 = traffic ? MTraceAccessFlags.traffic.rawValue : 0
-        if access.kind == .atomic || access.flags.contains(.locked) { flags |= MTraceAccessFlags.lock.rawValue }
+        let lock: UInt8 = access.kind == .atomic || access.flags.contains(.locked) ? MTraceAccessFlags.lock.rawValue : 0
+        let trafficFlag = MTraceAccessFlags.traffic.rawValue
+        if access.kind == .atomic {
+            putAccess(access, type: MTraceAccessType.load.rawValue, flags: lock | (traffic ? trafficFlag : 0),
+                      accessCount: accessCount)
+            putAccess(access, type: type, flags: lock | (storeTraffic ? trafficFlag : 0), accessCount: accessCount)
+        } else {
+            putAccess(access, type: type, flags: lock | (traffic ? trafficFlag : 0), accessCount: accessCount)
+        }
+    }
+
+    @inline(__always)
+    private func putAccess(_ access: Access, type: UInt32, flags: UInt8, accessCount: UInt64) {
         let p = UnsafeMutableRawPointer(output.buffer + output.used)
         storeLE32(p, 0, MTraceEntryType.access.rawValue)
         storeLE16(p, 4, 54)
@@ -103,7 +128,7 @@ public final class MTraceLogWriter: AccessSink {
         storeLE32(p, 24, type)
         storeByte(p, 28, flags)
         storeLE64(p, 29, access.pc)
-        storeLE64(p, 37, 0)
+        storeLE64(p, 37, access.address)
         storeLE64(p, 45, access.address)
         storeByte(p, 53, UInt8(access.size))
         output.used += 54

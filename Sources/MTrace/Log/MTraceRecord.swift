@@ -38,19 +38,33 @@ public enum MTraceEntryType: UInt32, CaseIterable, Sendable {
         }
     }
 
+    /// Whether a record of this type may be `size` bytes long: its own ``recordSize`` or,
+    /// for a host record, also ``mtraceHost32Size``.
+    public func accepts(size: Int) -> Bool {
+        size == recordSize || (self == .host && size == mtraceHost32Size)
+    }
+
+    /// Whether the type's string field may fill all 64 bytes with no NUL: mtrace's guest API
+    /// copies ascope, avar and gc names with `strncpy` and no terminator, and its tools read
+    /// such names; label, host, lock and task strings are always terminated.
+    public var nameMayFillField: Bool { self == .ascope || self == .avar || self == .gc }
+
     /// The name mtrace's tools use: `label`, `access`, …, `gcepoch`.
     public var name: String { self == .gcEpoch ? "gcepoch" : String(describing: self) }
 }
 
-/// A string held in a 64-byte, NUL-terminated field of a record: up to 63 bytes, kept as
-/// bytes so that names which are not UTF-8 survive a round trip unchanged.
+/// A string held in a 64-byte field of a record, kept as bytes so that names which are not
+/// UTF-8 survive a round trip unchanged. Up to 63 bytes and a NUL; an ascope, avar or gc
+/// name may also fill the field with 64 bytes and no NUL (see
+/// ``MTraceEntryType/nameMayFillField``).
 public struct MTraceName: Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
-    /// Bytes of the field, the terminating NUL included.
+    /// Bytes of the field.
     public static let fieldSize = 64
-    /// The bytes before the NUL (at most 63).
+    /// The bytes before the NUL (at most 64, when the field holds none).
     public let bytes: [UInt8]
 
-    /// `string`'s UTF-8 bytes, cut at a NUL and to 63 bytes (at a character boundary).
+    /// `string`'s UTF-8 bytes, cut at a NUL and to 63 bytes (at a character boundary), so
+    /// that the name fits any string field.
     public init(_ string: String) {
         var kept: [UInt8] = []
         for scalar in string.unicodeScalars {
@@ -64,20 +78,26 @@ public struct MTraceName: Hashable, Sendable, ExpressibleByStringLiteral, Custom
 
     public init(stringLiteral value: String) { self.init(value) }
 
-    /// The name from raw bytes, or nil if they hold a NUL or are longer than 63 bytes.
+    /// The name from raw bytes, or nil if they hold a NUL or are longer than 64 bytes. A name
+    /// of 64 bytes fits only the fields of ascope, avar and gc records; the writer refuses it
+    /// elsewhere.
     public init?(bytes: [UInt8]) {
-        guard bytes.count < Self.fieldSize, !bytes.contains(0) else { return nil }
+        guard bytes.count <= Self.fieldSize, !bytes.contains(0) else { return nil }
         self.bytes = bytes
     }
 
-    /// Reads the field at `field`; nil when its 64 bytes hold no NUL.
-    init?(field: UnsafeRawPointer) {
+    /// Reads the field at `field`: the bytes before the first NUL, or all 64 when there is
+    /// none and `mayFill` allows it; nil when the field must be terminated and is not.
+    init?(field: UnsafeRawPointer, mayFill: Bool) {
         let p = field.assumingMemoryBound(to: UInt8.self)
         var n = 0
         while n < Self.fieldSize && p[n] != 0 { n += 1 }
-        guard n < Self.fieldSize else { return nil }
+        guard n < Self.fieldSize || mayFill else { return nil }
         bytes = Array(UnsafeBufferPointer(start: p, count: n))
     }
+
+    /// Whether the name fills its field with no room for a NUL.
+    public var fillsField: Bool { bytes.count == Self.fieldSize }
 
     /// The bytes as UTF-8 text (invalid sequences become U+FFFD).
     public var string: String { String(decoding: bytes, as: UTF8.self) }
@@ -529,3 +549,6 @@ public struct MTraceRecord: Equatable, Sendable {
 public let mtraceHeaderSize = 24
 /// The largest record mtrace defines (and accepts): a label.
 public let mtraceMaximumRecordSize = 124
+/// The size of a host record written by a 32-bit guest: its union of a 4-byte mode and a
+/// 64-byte name is padded to 68 bytes there (a `uint64_t` is 4-byte aligned), not 72.
+public let mtraceHost32Size = 104

@@ -88,10 +88,16 @@ public struct LineOwnership {
 
 /// Records accesses into an mtrace log as mtrace did: a machine record per CPU, a host
 /// record that enables recording, the accesses the mode keeps (each with the traffic flag
-/// of ``LineOwnership`` and the lock flag of locked accesses), and a host record that
-/// disables recording on ``finish()``.
+/// of ``LineOwnership`` and the lock flag of locked accesses; an atomic as a locked load
+/// and a locked store), and a host record that disables recording on ``finish()``.
 ///
-/// Every access counts on the `access_count` clock, kept or not, as in mtrace.
+/// Every access counts on the `access_count` clock, kept or not, as in mtrace. The host
+/// records are stamped as QEMU stamped a guest's: `ts` with the CPU's instruction count and
+/// `global_ts` with all CPUs' count, where an access counts as an instruction of its CPU and
+/// each host record as one instruction of CPU 0 (the guest's magic instruction), itself
+/// included. So the enabling record carries `ts = global_ts = 1`, never 0 (mscan takes a
+/// `ts` of 0 for "no enabling record yet"), and the window holds the accesses and the
+/// disabling record.
 public final class MTraceRecorder: AccessSink {
     public let writer: MTraceLogWriter
     public let cpus: Int
@@ -99,8 +105,12 @@ public final class MTraceRecorder: AccessSink {
     private var ownership: LineOwnership
     /// Accesses offered so far (the `access_count` clock).
     public private(set) var accessesSeen: UInt64 = 0
-    /// Accesses written to the log.
+    /// Accesses written to the log (an atomic, written as two records, counts once).
     public private(set) var accessesRecorded: UInt64 = 0
+    /// Accesses by CPU 0, for the instruction count of CPU 0's host records.
+    private var cpu0Accesses: UInt64 = 0
+    /// Host records written so far, each an instruction of CPU 0.
+    private var hostRecordsWritten: UInt64 = 0
     private let name: MTraceName
     private let hostRecords: Bool
 
@@ -109,8 +119,12 @@ public final class MTraceRecorder: AccessSink {
     /// mtrace's `-mtrace-all` also was); without, the workload writes its own (an annotated
     /// guest). Movement is tracked on lines of `lineSize` bytes (mtrace's were 64). `ram` and
     /// `quantum` describe an emulated machine in its machine records (0: not emulated).
+    /// The machine records are those QEMU wrote, one as each CPU started, all with header
+    /// CPU 0; they carry the `locked` flag (locked accesses are always flagged) and, with
+    /// `calls`, the `calls` flag: call records may follow (`-mtrace-calls`).
     public init(writer: MTraceLogWriter, cpus: Int, mode: MTraceRecordingMode, name: String,
-                lineSize: Int = 64, hostRecords: Bool = true, ram: UInt64 = 0, quantum: UInt64 = 0) throws {
+                lineSize: Int = 64, hostRecords: Bool = true, ram: UInt64 = 0, quantum: UInt64 = 0,
+                calls: Bool = false) throws {
         precondition(cpus >= 1 && cpus <= 65536, "cpus must be 1...65536")
         self.writer = writer
         self.cpus = cpus
@@ -118,13 +132,20 @@ public final class MTraceRecorder: AccessSink {
         self.name = MTraceName(name)
         self.hostRecords = hostRecords
         ownership = LineOwnership(cpus: cpus, lineSize: lineSize)
-        for cpu in 0..<cpus {
-            // numCPUs is 16 bits wide: 65536 CPUs cannot be said, and are written as 0.
-            try writer.write(MTraceRecord(cpu: UInt16(truncatingIfNeeded: cpu), .machine(
-                MTraceMachine(numCPUs: UInt16(truncatingIfNeeded: cpus), numRAM: ram, quantum: quantum, sample: 1,
-                              flags: .locked))))
-        }
-        if hostRecords { try writer.write(MTraceRecord(.host(.recordMode(.movement, name: self.name)))) }
+        let flags: MTraceMachineFlags = calls ? [.locked, .calls] : .locked
+        // numCPUs is 16 bits wide: 65536 CPUs cannot be said, and are written as 0.
+        let machine = MTraceRecord(cpu: 0, .machine(MTraceMachine(numCPUs: UInt16(truncatingIfNeeded: cpus), numRAM: ram,
+                                                                   quantum: quantum, sample: 1, flags: flags)))
+        for _ in 0..<cpus { try writer.write(machine) }
+        if hostRecords { try writeHost(.movement) }
+    }
+
+    /// Writes a set-record-mode host record on CPU 0, counting it as one instruction.
+    private func writeHost(_ recordMode: MTraceRecordMode) throws {
+        hostRecordsWritten &+= 1
+        try writer.write(MTraceRecord(cpu: 0, accessCount: accessesSeen, timestamp: cpu0Accesses &+ hostRecordsWritten,
+                                      .host(.recordMode(recordMode, name: name,
+                                                        globalTS: accessesSeen &+ hostRecordsWritten))))
     }
 
     /// Records a batch. An access by a CPU not below `cpus` throws ``TraceError``.
@@ -140,20 +161,29 @@ public final class MTraceRecorder: AccessSink {
                 throw TraceError(file: writer.displayName,
                                  message: "an mtrace log holds only loads, stores and atomics, found a \(access.kind) access")
             }
-            let traffic = ownership.apply(cpu: Int(access.cpu), isWrite: access.kind.isWrite,
-                                          address: access.address, size: Int(access.size))
+            let cpu = Int(access.cpu), size = Int(access.size)
+            let traffic: Bool
+            var storeTraffic = false
+            if access.kind == .atomic {
+                // mtrace saw the load and then the store of the locked instruction.
+                traffic = ownership.apply(cpu: cpu, isWrite: false, address: access.address, size: size)
+                storeTraffic = ownership.apply(cpu: cpu, isWrite: true, address: access.address, size: size)
+            } else {
+                traffic = ownership.apply(cpu: cpu, isWrite: access.kind.isWrite, address: access.address, size: size)
+            }
             let locked = access.kind == .atomic || access.flags.contains(.locked)
-            if mode == .all || traffic || locked {
-                try writer.writeAccess(access, accessCount: accessesSeen, traffic: traffic)
+            if mode == .all || traffic || storeTraffic || locked {
+                try writer.writeAccess(access, accessCount: accessesSeen, traffic: traffic, storeTraffic: storeTraffic)
                 accessesRecorded &+= 1
             }
             accessesSeen &+= 1
+            if cpu == 0 { cpu0Accesses &+= 1 }
         }
     }
 
     /// Writes the disabling host record (with `hostRecords`) and finishes the log.
     public func finish() throws {
-        if hostRecords { try writer.write(MTraceRecord(accessCount: accessesSeen, .host(.recordMode(.disable, name: name)))) }
+        if hostRecords { try writeHost(.disable) }
         try writer.finish()
     }
 }

@@ -100,7 +100,9 @@ public func convertTrace(from input: String, format inputFormat: TraceFormat,
         try finish()
         if let mtrace = source as? MTraceAccessSource {
             summary.unknownRecords = mtrace.reader.unknownRecords
-            summary.recordsDropped = mtrace.reader.recordsRead - summary.accessesRead + mtrace.reader.unknownRecords
+            // An atomic read as a locked load and store pair is two records.
+            summary.recordsDropped = mtrace.reader.recordsRead - summary.accessesRead - mtrace.reader.lockedPairs
+                + mtrace.reader.unknownRecords
         }
     } catch {
         discard()
