@@ -21,7 +21,8 @@ let hostTuned: Bool = {
 }()
 let tuning: [SwiftSetting] = hostTuned ? [.unsafeFlags(["-target-cpu", "haswell"]), .define("MTLAB_HOST_TUNED")] : []
 
-// Modules depend only downward: MTrace ← CPUModel; MTrace ← CacheModels ← Coherence ← Experiments ← mtlab.
+// Modules depend only downward: MTrace ← CPUModel; MTrace ← CacheModels ← Coherence ← Experiments ← mtlab;
+// TOML (no dependencies) ← Experiments.
 let package = Package(
     name: "mtlab",
     platforms: [.macOS(.v13)],
@@ -30,25 +31,25 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CGSL", pkgConfig: "gsl", providers: [.apt(["libgsl-dev"])]),
         .target(name: "CIntrinsics"),
+        .target(name: "TOML"),
         .target(name: "MTrace", dependencies: ["CZlib"], swiftSettings: tuning),
         .target(name: "CPUModel", dependencies: ["MTrace"], swiftSettings: tuning),
         .target(name: "CacheModels", dependencies: ["MTrace"], swiftSettings: tuning),
         .target(name: "Coherence", dependencies: ["CacheModels", "MTrace", "CIntrinsics"], swiftSettings: tuning),
         .target(
             name: "Experiments",
-            dependencies: ["MTrace", "CPUModel", "CacheModels", "Coherence", "CGSL",
-                           .product(name: "TOMLKit", package: "TOMLKit")],
+            dependencies: ["MTrace", "CPUModel", "CacheModels", "Coherence", "CGSL", "TOML"],
             swiftSettings: tuning),
         .executableTarget(
             name: "mtlab",
             dependencies: ["Experiments", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: tuning),
+        .testTarget(name: "TOMLTests", dependencies: ["TOML"]),
         .testTarget(name: "MTraceTests", dependencies: ["MTrace"]),
         .testTarget(name: "CPUModelTests", dependencies: ["CPUModel", "MTrace"]),
         .testTarget(name: "CacheModelsTests", dependencies: ["CacheModels", "MTrace"]),

@@ -193,6 +193,35 @@ private func failure(_ text: String, _ overrides: [String] = [], file: String = 
         #expect(value?.place.hasPrefix("configs/run.toml:3:") == true)
     }
 
+    @Test func syntaxErrorsReadFileLineColumnMessage() {
+        #expect(failure("[system]\ncpus = 2\ncpus = 3\n")?.description
+                == "configs/run.toml:3:1: duplicate key \"cpus\" (first defined at line 2)")
+        // Inputs that aborted the process inside the previous TOML library.
+        for (text, place) in [("[\n", "configs/run.toml:1:2"), ("[.]", "configs/run.toml:1:2"),
+                              ("[{}]", "configs/run.toml:1:2"), ("[[\n", "configs/run.toml:1:3")] {
+            let e = failure(text)
+            #expect(e?.kind == .syntax)
+            #expect(e?.place == place)
+        }
+        #expect(failure("[cache]\nways = " + String(repeating: "[", count: 100_000))?.message
+                == "tables and arrays are nested more than 128 levels deep")
+    }
+
+    @Test func invalidUTF8NamesTheLineAndByteOffset() throws {
+        let folder = NSTemporaryDirectory() + "mtlab-config-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/run.toml"
+        try Data(Array("[workload]\ntrace = \"t".utf8) + [0xC3, 0x28] + Array("\"\n".utf8)).write(to: URL(fileURLWithPath: path))
+        do {
+            _ = try RunConfiguration.load(path: path)
+            Issue.record("expected a ConfigError")
+        } catch let e as ConfigError {
+            #expect(e.kind == .syntax)
+            #expect(e.description == path + ":2:11: invalid UTF-8 at byte offset 21")
+        }
+    }
+
     @Test func overridesApplyBeforeValidation() throws {
         let c = try load(minimal + "\nways = 0\n", ["cache.ways=4", "coherence.protocol=msi", "system.cpus = 8",
                                                   "workload.trace=\"other dir/x.din\"", "cache.line_size=0x20"])
@@ -229,6 +258,14 @@ private func failure(_ text: String, _ overrides: [String] = [], file: String = 
         #expect(ConfigValue(commandLine: "") == .string(""))
         // Extra TOML smuggled into a value does not become extra keys.
         #expect(ConfigValue(commandLine: "1\nx = 2") == .string("1\nx = 2"))
+        #expect(ConfigValue(commandLine: "1 # note") == .integer(1))
+        #expect(ConfigValue(commandLine: "[1, 2]") == .other(typeName: "array"))
+        #expect(ConfigValue(commandLine: "{a = 1}") == .other(typeName: "table"))
+        #expect(ConfigValue(commandLine: "1979-05-27") == .other(typeName: "date or time"))
+        #expect(ConfigValue(commandLine: "-9223372036854775808") == .integer(Int.min))
+        #expect(ConfigValue(commandLine: "9223372036854775808") == .string("9223372036854775808"))
+        #expect(ConfigValue(commandLine: "[") == .string("["))
+        #expect(ConfigValue(commandLine: String(repeating: "[", count: 10_000)) == .string(String(repeating: "[", count: 10_000)))
     }
 
     @Test func everyFormatChoiceIsATraceFormat() {

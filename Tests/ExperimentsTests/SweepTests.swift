@@ -111,6 +111,29 @@ private func sweepError(_ body: () throws -> Void) -> String? {
         #expect(plan.seedInsensitivePoints == 0)
     }
 
+    /// The grid keeps the order of the file however its keys are spelled: quoted, dotted
+    /// keys interleaved across tables, or sub-table headers.
+    @Test(arguments: [
+        ("[grid]\ncoherence.protocol = [\"msi\"]\ncache.ways = [1, 2]\n\"workload.stride\" = [8]\ncache.sets = [16]\n",
+         ["coherence.protocol", "cache.ways", "workload.stride", "cache.sets"]),
+        ("[grid]\n# cache.ways and cache.sets come later\ncoherence.protocol = [\"msi\"]\n[grid.cache]\nways = [1, 2]\n[grid.workload]\nstride = [8]\n",
+         ["coherence.protocol", "cache.ways", "workload.stride"]),
+        ("[grid.coherence]\nprotocol = [\"msi\"]\n[grid.cache]\nways = [1, 2]\n[grid]\n\"workload.stride\" = [8]\n",
+         ["coherence.protocol", "cache.ways", "workload.stride"]),
+        ("grid = { coherence.protocol = [\"msi\"], cache = { ways = [1, 2] }, workload.stride = [8] }\n",
+         ["coherence.protocol", "cache.ways", "workload.stride"]),
+    ]) func gridKeysInFileOrder(_ grid: String, _ keys: [String]) throws {
+        let definition = try SweepDefinition.parse("base = \"base.toml\"\noutput = \"out\"\n" + grid, file: "s.toml")
+        #expect(definition.grid.map(\.key) == keys)
+    }
+
+    @Test func sweepSyntaxErrorsNameFileLineColumn() {
+        #expect(sweepError { _ = try SweepDefinition.parse("base = \"b.toml\"\n[\n", file: "s.toml") }
+                == "s.toml:2:2: expected a table name after '[', found the end of the line")
+        #expect(sweepError { _ = try SweepDefinition.parse("base = \"b.toml\"\nbase = \"c.toml\"\n", file: "s.toml") }
+                == "s.toml:2:1: duplicate key \"base\" (first defined at line 1)")
+    }
+
     @Test func runsThatCannotDifferAreSimulatedOnce() throws {
         let lab = try SweepLab()
         try lab.write("t.trace", "0 W 0x0\n1 R 0x0\n")

@@ -139,6 +139,11 @@ private func gzip(_ data: Data) -> Data {
         BadInput(name: "non-power-of-two sets", config: goodConfig.replacingOccurrences(of: "sets = 16", with: "sets = 48"),
                  expected: ["run.toml:", "cache.sets", "power of two", "48"]),
         BadInput(name: "TOML syntax error", config: "[system\ncpus = 2\n", expected: ["run.toml:1:"]),
+        // These four made the previous TOML library abort the process.
+        BadInput(name: "TOML '[' alone", config: "[\n", expected: ["run.toml:1:2: expected a table name after '['"]),
+        BadInput(name: "TOML '[.]'", config: "[.]\n", expected: ["run.toml:1:2: expected a table name after '[', found '.'"]),
+        BadInput(name: "TOML '[{}]'", config: "[{}]\n", expected: ["run.toml:1:2: expected a table name after '[', found '{'"]),
+        BadInput(name: "TOML '[[' alone", config: "[[\n", expected: ["run.toml:1:3: expected a table name after '[['"]),
         BadInput(name: "unknown override", arguments: ["--set", "cache.wayz=4"], expected: ["--set cache.wayz=4", "cache.wayz"]),
         BadInput(name: "bad override value", arguments: ["--set", "system.cpus=65"], expected: ["system.cpus", "1…64", "65"]),
         BadInput(name: "two workloads", arguments: ["--set", "workload.generator=stream"], expected: ["workload.trace and workload.generator are both given"]),

@@ -2,9 +2,9 @@
 /// errors) or at the `--set` argument that caused it.
 public struct ConfigError: Error, CustomStringConvertible, Equatable, Sendable {
     public enum Kind: Equatable, Sendable {
-        /// The file is missing or not UTF-8 text.
+        /// The file is missing or cannot be read.
         case unreadable
-        /// TOML syntax; `place` is `file:line:column`.
+        /// TOML syntax (invalid UTF-8 included); `place` is `file:line:column`.
         case syntax
         /// A `--set` argument that is not `key=value`.
         case badOverride

@@ -1,4 +1,4 @@
-import TOMLKit
+import TOML
 
 /// A config value as written in the TOML file or on the command line, detached from the
 /// TOML library so that validation and reports never depend on its types.
@@ -38,15 +38,15 @@ public enum ConfigValue: Equatable, Sendable, CustomStringConvertible {
         return "\(typeName) \(description)"
     }
 
-    init(toml value: TOMLValueConvertible) {
-        switch value.type {
-        case .int: self = .integer(value.int ?? 0)
-        case .double: self = .float(value.double ?? 0)
-        case .string: self = .string(value.string ?? "")
-        case .bool: self = .boolean(value.bool ?? false)
+    init(toml value: TOMLValue) {
+        switch value.kind {
+        case let .integer(v): self = .integer(Int(v))
+        case let .float(v): self = .float(v)
+        case let .string(v): self = .string(v)
+        case let .boolean(v): self = .boolean(v)
         case .table: self = .other(typeName: "table")
         case .array: self = .other(typeName: "array")
-        case .date, .time, .dateTime: self = .other(typeName: "date or time")
+        case .dateTime: self = .other(typeName: "date or time")
         }
     }
 
@@ -55,7 +55,7 @@ public enum ConfigValue: Equatable, Sendable, CustomStringConvertible {
     public init(commandLine text: String) {
         // Parse it as the right-hand side of a one-key document; anything that does not
         // come back as exactly that one key (a syntax error, smuggled extra keys) is a string.
-        if let table = try? TOMLTable(string: "v = " + text), table.keys == ["v"], let value = table["v"] {
+        if let table = try? TOMLTable(parsing: "v = " + text), table.keys == ["v"], let value = table["v"] {
             self.init(toml: value)
         } else {
             self = .string(text)

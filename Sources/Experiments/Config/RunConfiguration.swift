@@ -1,5 +1,5 @@
 import Foundation
-import TOMLKit
+import TOML
 import MTrace
 import CacheModels
 import Coherence
@@ -93,17 +93,20 @@ public struct RunConfiguration: Equatable {
             let why = !exists ? "no such file" : isDirectory.boolValue ? "it is a folder" : "permission denied"
             throw ConfigError(.unreadable, place: path, message: "cannot read the config file: \(why)")
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ConfigError(.unreadable, place: path, message: "config file is not UTF-8 text")
-        }
-        return try parse(text, file: path, overrides: overrides)
+        // The bytes go to the TOML reader as they are: it names the line and byte offset of
+        // invalid UTF-8.
+        return try parse(bytes: Array(data), file: path, overrides: overrides)
     }
 
     /// Validates config text as if read from `file` (which names it in messages and anchors
     /// relative trace paths). Throws ``ConfigError``.
     public static func parse(_ text: String, file: String, overrides: [String] = []) throws -> RunConfiguration {
+        try parse(bytes: Array(text.utf8), file: file, overrides: overrides)
+    }
+
+    static func parse(bytes: [UInt8], file: String, overrides: [String]) throws -> RunConfiguration {
         var loader = ConfigLoader(file: file)
-        try loader.read(text)
+        try loader.read(bytes)
         for o in overrides { try loader.apply(override: o) }
         return try loader.validate()
     }
@@ -122,20 +125,19 @@ struct ConfigLoader {
 
     init(file: String) { self.file = file }
 
-    mutating func read(_ text: String) throws {
+    mutating func read(_ bytes: [UInt8]) throws {
         let root: TOMLTable
         do {
-            root = try TOMLTable(string: text)
-        } catch let e as TOMLParseError {
-            throw ConfigError(.syntax, place: "\(file):\(e.source.begin.line):\(e.source.begin.column)",
-                              message: e.description)
+            root = try TOMLTable(parsing: bytes)
+        } catch {
+            throw ConfigError(.syntax, place: "\(file):\(error.line):\(error.column)", message: error.message)
         }
         // Sorted, so that the first of several unknown keys reported is always the same one.
         for (tableName, node) in root.sorted(by: { $0.0 < $1.0 }) {
             guard ConfigKey.tables.contains(tableName) else {
                 throw unknownKey(tableName, place: file)
             }
-            guard node.type == .table, let table = node.table else {
+            guard let table = node.table else {
                 throw ConfigError(.wrongType, place: file, key: tableName,
                                   message: "\(tableName) must be a table ([\(tableName)]), got \(ConfigValue(toml: node).typedDescription)")
             }

@@ -1,5 +1,5 @@
 import Foundation
-import TOMLKit
+import TOML
 
 /// A sweep file, read and checked: a base run config, an output folder, seeds, and a grid
 /// of dotted config keys, each with the list of values to try.
@@ -29,22 +29,27 @@ public struct SweepDefinition: Sendable {
 
     /// Reads the sweep file at `path`. Throws ``SweepError`` naming the file and the key.
     public static func load(path: String) throws -> SweepDefinition {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path) else {
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            let why = !exists ? "no such file" : isDirectory.boolValue ? "it is a folder" : "not readable UTF-8 text"
+            let why = !exists ? "no such file" : isDirectory.boolValue ? "it is a folder" : "permission denied"
             throw SweepError(place: path, message: "cannot read the sweep file: \(why)")
         }
-        return try parse(text, file: path)
+        // The TOML reader checks the encoding, naming the line and byte offset of bad UTF-8.
+        return try parse(bytes: Array(data), file: path)
     }
 
     /// Checks sweep text as if read from `file` (which anchors relative paths).
     public static func parse(_ text: String, file: String) throws -> SweepDefinition {
+        try parse(bytes: Array(text.utf8), file: file)
+    }
+
+    static func parse(bytes: [UInt8], file: String) throws -> SweepDefinition {
         let root: TOMLTable
         do {
-            root = try TOMLTable(string: text)
-        } catch let e as TOMLParseError {
-            throw SweepError(place: "\(file):\(e.source.begin.line):\(e.source.begin.column)", message: e.description)
+            root = try TOMLTable(parsing: bytes)
+        } catch {
+            throw SweepError(place: "\(file):\(error.line):\(error.column)", message: error.message)
         }
         if let unknown = root.keys.sorted().first(where: { !topLevelKeys.contains($0) }) {
             throw SweepError(place: file, message: "unknown key \(unknown) in the sweep file; valid keys are base, output, seeds and the [grid] table")
@@ -53,7 +58,7 @@ public struct SweepDefinition: Sendable {
             guard let node = root[key] else {
                 throw SweepError(place: file, message: "\(key) is required: \(key == "base" ? "the base run config" : "the output folder"), relative to the sweep file")
             }
-            guard node.type == .string, let value = node.string, !value.isEmpty else {
+            guard let value = node.string, !value.isEmpty else {
                 throw SweepError(place: file, message: "\(key) must be a non-empty string (a path relative to the sweep file), got \(ConfigValue(toml: node).typedDescription)")
             }
             return resolve(value, against: file)
@@ -63,11 +68,10 @@ public struct SweepDefinition: Sendable {
         let seeds = try readSeeds(root["seeds"], file: file)
         var grid: [(key: String, values: [ConfigValue])] = []
         if let node = root["grid"] {
-            guard node.type == .table, let table = node.table else {
+            guard let table = node.table else {
                 throw SweepError(place: file, message: "grid must be a table ([grid]) of dotted config keys with lists of values")
             }
-            grid = try flatten(table, prefix: "", file: file)
-            grid = ordered(grid, as: text)
+            grid = try flatten(table, file: file)
         }
         return SweepDefinition(file: file, basePath: basePath, outputPath: outputPath, seeds: seeds, grid: grid)
     }
@@ -77,9 +81,9 @@ public struct SweepDefinition: Sendable {
 
     // MARK: Parts
 
-    static func readSeeds(_ node: TOMLValueConvertible?, file: String) throws -> [UInt64] {
+    static func readSeeds(_ node: TOMLValue?, file: String) throws -> [UInt64] {
         guard let node else { return [1] }
-        guard node.type == .array, let array = node.array, !array.isEmpty else {
+        guard let array = node.array, !array.isEmpty else {
             throw SweepError(place: file, message: "seeds must be a non-empty list of integers, such as [1, 2, 3]")
         }
         var seeds: [UInt64] = []
@@ -95,22 +99,28 @@ public struct SweepDefinition: Sendable {
         return seeds
     }
 
-    /// `[grid]` entries as dotted keys: `"cache.ways" = [...]` and `cache.ways = [...]`
-    /// (a nested table in TOML) are the same key.
-    static func flatten(_ table: TOMLTable, prefix: String, file: String) throws -> [(key: String, values: [ConfigValue])] {
-        var out: [(key: String, values: [ConfigValue])] = []
-        for (name, node) in table.sorted(by: { $0.0 < $1.0 }) {
-            let key = prefix + name
-            if node.type == .table, let inner = node.table {
-                out += try flatten(inner, prefix: key + ".", file: file)
-                continue
+    /// `[grid]` entries as dotted keys, in the order the file lists them: `"cache.ways" = [...]`
+    /// and `cache.ways = [...]` (a nested table in TOML) are the same key, and a key's place
+    /// is where its list is written, even when another table's keys came between
+    /// (`cache.ways`, `coherence.protocol`, `cache.sets`).
+    static func flatten(_ table: TOMLTable, file: String) throws -> [(key: String, values: [ConfigValue])] {
+        var leaves: [(key: String, node: TOMLValue)] = []
+        func collect(_ table: TOMLTable, prefix: String) {
+            for (name, node) in table {
+                if let inner = node.table {
+                    collect(inner, prefix: prefix + name + ".")
+                } else {
+                    leaves.append((prefix + name, node))
+                }
             }
-            out.append((key, try gridValues(key: key, node, file: file)))
         }
-        return out
+        collect(table, prefix: "")
+        // Distinct values start at distinct places, so the order is total.
+        leaves.sort { ($0.node.position.line, $0.node.position.column) < ($1.node.position.line, $1.node.position.column) }
+        return try leaves.map { ($0.key, try gridValues(key: $0.key, $0.node, file: file)) }
     }
 
-    static func gridValues(key: String, _ node: TOMLValueConvertible, file: String) throws -> [ConfigValue] {
+    static func gridValues(key: String, _ node: TOMLValue, file: String) throws -> [ConfigValue] {
         guard ConfigKey.named(key) != nil else {
             let valid = ConfigKey.all.map(\.name).filter { $0 != "system.seed" }.joined(separator: ", ")
             throw SweepError(place: file, message: "grid key \(key) is not a config key the base can take; valid keys are \(valid)")
@@ -118,7 +128,7 @@ public struct SweepDefinition: Sendable {
         guard key != "system.seed" else {
             throw SweepError(place: file, message: "grid key system.seed: list the seeds in the top-level seeds = [...] instead")
         }
-        guard node.type == .array, let array = node.array else {
+        guard let array = node.array else {
             throw SweepError(place: file, message: "grid key \(key) must be a list of values, such as [1, 2, 4], got \(ConfigValue(toml: node).typedDescription)")
         }
         guard !array.isEmpty else {
@@ -136,25 +146,6 @@ public struct SweepDefinition: Sendable {
             values.append(value)
         }
         return values
-    }
-
-    /// The grid in the order the keys appear in the text (TOML tables forget their order):
-    /// by the first mention of each key, quoted or not, after the `[grid]` header.
-    static func ordered(_ grid: [(key: String, values: [ConfigValue])], as text: String) -> [(key: String, values: [ConfigValue])] {
-        guard let header = text.range(of: "[grid]") else { return grid }
-        let body = text[header.upperBound...]
-        func position(_ key: String) -> Int {
-            let leaf = key.split(separator: ".").last.map(String.init) ?? key
-            let candidates = [quoted(key), key, leaf]
-            for candidate in candidates {
-                if let r = body.range(of: candidate) { return body.distance(from: body.startIndex, to: r.lowerBound) }
-            }
-            return Int.max
-        }
-        return grid.enumerated().sorted { a, b in
-            let pa = position(a.element.key), pb = position(b.element.key)
-            return pa != pb ? pa < pb : a.offset < b.offset
-        }.map(\.element)
     }
 
     static func resolve(_ path: String, against file: String) -> String {
