@@ -45,16 +45,20 @@ func writeOut(_ text: String) throws {
 
 private let standardOutput = OutputFile(standardOutput: ())
 
-/// Writes `text` to stderr as it is (a failed write to stderr has nowhere to be reported).
+/// Writes `text` to stderr as it is.
 func printError(_ text: String) {
     var text = text
-    text.withUTF8 { bytes in
-        var offset = 0
-        while offset < bytes.count, let base = bytes.baseAddress {
-            let n = write(2, base + offset, bytes.count - offset)
-            if n < 0, errno == EINTR { continue }
-            if n <= 0 { return }
-            offset += n
-        }
+    text.withUTF8 { writeError(UnsafeRawBufferPointer($0)) }
+}
+
+/// Writes bytes to stderr; a failed write to stderr has nowhere to be reported, so it is
+/// dropped rather than ending the run.
+func writeError(_ bytes: UnsafeRawBufferPointer) {
+    var offset = 0
+    while offset < bytes.count, let base = bytes.baseAddress {
+        let n = write(2, base + offset, bytes.count - offset)
+        if n < 0, errno == EINTR { continue }
+        if n <= 0 { return }
+        offset += n
     }
 }

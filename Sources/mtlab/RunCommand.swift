@@ -38,8 +38,6 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write an emulated guest's console output to this file.", valueName: "file"))
     var console: String?
 
-    /// The exit status of a run whose guest failed (the report was still written).
-    static let guestFailed = ExitCode(2)
 
     func run() throws {
         try reportingErrors { try execute() }
@@ -104,7 +102,7 @@ struct RunCommand: ParsableCommand {
             let message = "\(configuration.file): guest \(what): \(guest.message)"
                 .split(whereSeparator: \.isNewline).joined(separator: " ")
             printError("mtlab: error: \(message)\n")
-            throw RunCommand.guestFailed
+            throw ExitStatus.partial
         }
     }
 }

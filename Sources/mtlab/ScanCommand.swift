@@ -69,7 +69,7 @@ struct ScanCommand: ParsableCommand {
     @Option(name: .customLong("mscan-json"), help: ArgumentHelp("Write the report as JSON shaped as mscan's to this file (- for standard output).", valueName: "file"))
     var mscanJSON: String?
 
-    @Option(help: "Rows per text table.")
+    @Option(parsing: .unconditional, help: "Rows per text table.")
     var top = 20
 
     @Flag(help: "On a damaged log, report what was read before the fault.")
@@ -79,7 +79,7 @@ struct ScanCommand: ParsableCommand {
     var settings: [String] = []
 
     /// The exit status after the report of a damaged log read with --partial.
-    static let partialReport = ExitCode(2)
+    static let partialReport = ExitStatus.partial
 
     func validate() throws {
         guard top >= 1 else { throw ValidationError("--top must be at least 1") }
@@ -118,18 +118,18 @@ struct ScanCommand: ParsableCommand {
 
         let report = try scanLog(path: log, options: options)
         if let fault = report.fault {
-            FileHandle.standardError.write(Data("mtlab scan: warning: partial report: \(fault)\n".utf8))
+            printError("mtlab scan: warning: partial report: \(fault)\n")
         }
         for (destination, text) in [(json, report.json), (mscanJSON, report.mscanJSON)] {
             guard let destination else { continue }
             if destination == "-" {
-                FileHandle.standardOutput.write(Data(text().utf8))
+                try writeOut(text())
             } else {
                 try Data(text().utf8).write(to: URL(fileURLWithPath: destination), options: .atomic)
             }
         }
         if json == nil && mscanJSON == nil {
-            FileHandle.standardOutput.write(Data(report.text(top: top).utf8))
+            try writeOut(report.text(top: top))
         }
         return report.fault != nil
     }

@@ -49,13 +49,13 @@ struct TraceCommand: ParsableCommand {
             var line = "mtlab: \(output): \(summary.cpus) CPUs, \(summary.accessesRecorded) of \(summary.accessesSeen) "
                 + "accesses recorded (\(mode.rawValue))"
             if outcome?.guest != nil { line += ", \(summary.annotations) annotation records" }
-            FileHandle.standardError.write(Data((line + "\n").utf8))
+            printError(line + "\n")
             if let guest = outcome?.guest, !guest.succeeded {
-                FileHandle.standardError.write(Data("mtlab: \(configuration.file): guest \(guest.ending.rawValue): \(guest.message)\n".utf8))
+                printError("mtlab: \(configuration.file): guest \(guest.ending.rawValue): \(guest.message)\n")
                 guestFailed = true
             }
         }
-        if guestFailed { throw ExitCode(2) }
+        if guestFailed { throw ExitStatus.partial }
     }
 }
 
@@ -68,7 +68,7 @@ private struct ConsoleToStandardError {
     }
     mutating func flush() {
         guard !line.isEmpty else { return }
-        FileHandle.standardError.write(Data(line))
+        line.withUnsafeBytes(writeError)
         line.removeAll(keepingCapacity: true)
     }
 }

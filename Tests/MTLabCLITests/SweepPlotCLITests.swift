@@ -157,7 +157,7 @@ private let sweepFile = """
         #expect(scriptOnly.status == 0, "\(scriptOnly.stderr)")
         #expect(lab.entries().filter { $0.hasPrefix("f.") } == ["f.dat", "f.gp"])
         let script = try lab.readText("f.gp")
-        #expect(script.contains("set output \"f.png\"") && script.contains("yerrorlines") && script.contains("\"Protocol\""))
+        #expect(script.contains("set output 'f.png'") && script.contains("yerrorlines") && script.contains("'Protocol'"))
         #expect(try lab.readText("f.dat").contains("# series 1: mesi"))
     }
 

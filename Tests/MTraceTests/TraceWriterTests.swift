@@ -197,7 +197,7 @@ import Testing
     @Test func missingFolderCannotBeCreated() throws {
         try withTemporaryDirectory { folder throws in
             let error = traceError { _ = try TextTraceWriter(path: folder + "/no/such/x.trace", displayName: "x.trace") }
-            #expect(error?.description == "x.trace: cannot create: No such file or directory")
+            #expect(error?.description == "x.trace: cannot be written: folder \(folder)/no/such does not exist")
         }
     }
 
