@@ -57,6 +57,11 @@ public struct ELFImage: Sendable {
     /// section headers, the executable segments. Only code lies there, never data.
     public var codeRanges: [CodeRange]
 
+    /// Bytes of an ELF64 program header and section header; larger entries are allowed
+    /// (the extra bytes are skipped), smaller ones are not.
+    static let programHeaderSize: UInt64 = 56
+    static let sectionHeaderSize: UInt64 = 64
+
     /// Reads and parses the file at `path`.
     public init(contentsOf path: String) throws {
         guard let file = fopen(path, "rb") else {
@@ -76,19 +81,20 @@ public struct ELFImage: Sendable {
     /// Parses an ELF image held in memory; `name` appears in error messages.
     public init(bytes: [UInt8], name: String = "<memory>") throws {
         func fail(_ message: String) -> ELFError { ELFError(file: name, message: message) }
+        // Every offset and size below comes from the file: sums are checked, never trapped.
         func read<T: FixedWidthInteger>(_ offset: UInt64, _: T.Type) throws -> T {
-            guard offset <= UInt64(bytes.count), UInt64(MemoryLayout<T>.size) <= UInt64(bytes.count) - offset else {
-                throw fail("truncated: needs bytes up to \(offset + UInt64(MemoryLayout<T>.size)), file has \(bytes.count)")
+            let width = UInt64(MemoryLayout<T>.size)
+            guard offset <= UInt64(bytes.count), width <= UInt64(bytes.count) - offset else {
+                throw fail("truncated: needs \(width) bytes at byte \(offset), file has \(bytes.count)")
             }
             return bytes.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: Int(offset), as: T.self)) }
         }
-        func slice(_ offset: UInt64, _ count: UInt64, _ what: String) throws -> ArraySlice<UInt8> {
+        /// Throws unless `count` bytes from `offset` lie inside the file; `what` names the fields.
+        func checkInFile(_ offset: UInt64, _ count: UInt64, _ what: @autoclosure () -> String) throws {
             guard offset <= UInt64(bytes.count), count <= UInt64(bytes.count) - offset else {
-                throw fail("truncated: \(what) at byte \(offset) (\(count) bytes) runs past the end of the file (\(bytes.count) bytes)")
+                throw fail("truncated or corrupt: \(what()) runs past the end of the file (\(bytes.count) bytes)")
             }
-            return bytes[Int(offset)..<Int(offset + count)]
         }
-
         guard bytes.count >= 4, bytes[0] == 0x7f, bytes[1] == 0x45, bytes[2] == 0x4c, bytes[3] == 0x46 else {
             throw fail("not an ELF file (no \\x7fELF magic)")
         }
@@ -115,28 +121,52 @@ public struct ELFImage: Sendable {
         let shentsize = UInt64(try read(58, UInt16.self))
         let shnum = UInt64(try read(60, UInt16.self))
 
+        // PN_XNUM: the real count would be in section header 0; no executable needs that many.
+        guard phnum != 0xFFFF else {
+            throw fail("e_phnum is 0xffff (PN_XNUM, more than 65534 program headers); not supported")
+        }
+        guard phnum > 0 else { throw fail("no program headers (e_phnum 0), so no loadable (PT_LOAD) segments") }
+        guard phentsize >= Self.programHeaderSize else {
+            throw fail("e_phentsize \(phentsize) is smaller than an ELF64 program header (\(Self.programHeaderSize) bytes)")
+        }
+        // phnum and phentsize are 16-bit, so their product cannot overflow.
+        try checkInFile(phoff, phnum * phentsize,
+                        "the program header table (e_phoff \(hex(phoff)), \(phnum) × e_phentsize \(phentsize))")
+
         segments = []
         for i in 0..<phnum {
-            let ph = phoff + i * phentsize
+            let ph = phoff + i * phentsize  // inside the file: checked above
             guard try read(ph, UInt32.self) == 1 else { continue } // PT_LOAD
             let flags = try read(ph + 4, UInt32.self)
             let offset = try read(ph + 8, UInt64.self)
             let paddr = try read(ph + 24, UInt64.self)
             let filesz = try read(ph + 32, UInt64.self)
             let memsz = try read(ph + 40, UInt64.self)
-            guard filesz <= memsz else { throw fail("segment \(i): file size \(filesz) exceeds memory size \(memsz)") }
-            let data = Array(try slice(offset, filesz, "segment \(i)"))
+            guard filesz <= memsz else {
+                throw fail("segment \(i): p_filesz \(filesz) exceeds p_memsz \(memsz)")
+            }
+            guard !paddr.addingReportingOverflow(memsz).overflow else {
+                throw fail("segment \(i): p_paddr \(hex(paddr)) + p_memsz \(hex(memsz)) runs past the end of the 64-bit address space")
+            }
+            try checkInFile(offset, filesz, "segment \(i) (p_offset \(hex(offset)), p_filesz \(filesz))")
+            let data = Array(bytes[Int(offset)..<Int(offset + filesz)])
             segments.append(Segment(address: paddr, data: data, memorySize: memsz, executable: flags & 1 != 0))
         }
         guard !segments.isEmpty else { throw fail("no loadable (PT_LOAD) segments") }
 
         codeRanges = []
-        if shoff != 0 && shentsize >= 64 {
+        if shoff != 0 && shentsize >= Self.sectionHeaderSize && shnum > 0 {
+            try checkInFile(shoff, shnum * shentsize,
+                            "the section header table (e_shoff \(hex(shoff)), \(shnum) × e_shentsize \(shentsize))")
             for i in 0..<shnum {
-                let sh = shoff + i * shentsize
+                let sh = shoff + i * shentsize  // inside the file: checked above
                 if try read(sh + 4, UInt32.self) == 1, try read(sh + 8, UInt64.self) & 4 != 0 { // SHT_PROGBITS, SHF_EXECINSTR
+                    let address = try read(sh + 16, UInt64.self)
                     let size = try read(sh + 32, UInt64.self)
-                    if size > 0 { codeRanges.append(CodeRange(address: try read(sh + 16, UInt64.self), size: size)) }
+                    guard !address.addingReportingOverflow(size).overflow else {
+                        throw fail("section \(i): sh_addr \(hex(address)) + sh_size \(hex(size)) runs past the end of the 64-bit address space")
+                    }
+                    if size > 0 { codeRanges.append(CodeRange(address: address, size: size)) }
                 }
             }
         }

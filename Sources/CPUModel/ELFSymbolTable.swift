@@ -71,11 +71,12 @@ public struct ELFSymbolTable: Sendable {
             guard end < limit else { return nil }
             return String(decoding: bytes[start..<end], as: UTF8.self)
         }
+        // Entries are symbolSize apart (at least 24, possibly huge); each needs its first
+        // 24 bytes inside the table. table.size fits the file, so none of this overflows.
+        let symbolCount = table.size < 24 ? 0 : (table.size - 24) / symbolSize + 1
         var entries: [Entry] = []
-        var o = Int(table.offset)
-        let end = Int(table.offset + table.size)
-        while o + 24 <= end {
-            defer { o += Int(symbolSize) }
+        for i in 0..<symbolCount {
+            let o = Int(table.offset + i * symbolSize)
             guard let name = string(u32(o)), !name.isEmpty else { continue }
             entries.append(Entry(name: name, address: u64(o + 8), size: u64(o + 16), kind: bytes[o + 4] & 0xF,
                                  isDefined: u16(o + 6) != 0))

@@ -1,4 +1,9 @@
 import MTrace
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The tag store of one set-associative cache: per way a tag, a one-byte state, a 32-bit
 /// word for the owner (the coherence engine keeps its line-record index there, so a hit
@@ -27,7 +32,20 @@ public struct CacheArray {
     /// Largest ways for `plru` (its tree bits fit one word).
     public static let maximumPLRUWays = 64
 
+    /// Bytes per slot: a tag (8), a state (1), an owner word (4) and a stamp (8).
+    public static let bytesPerSlot = 8 + 1 + 4 + 8
+    /// Bytes per set: a word of PLRU tree bits.
+    public static let bytesPerSet = 8
+
+    /// The bytes one cache of `geometry` allocates (and touches) when it is made, whatever
+    /// its replacement policy: at most 2^30 slots, so this fits an Int.
+    public static func bytesNeeded(for geometry: CacheGeometry) -> Int {
+        geometry.sets * geometry.ways * bytesPerSlot + geometry.sets * bytesPerSet
+    }
+
     /// - Parameter seed: the state of this cache's SplitMix64 stream for `random`.
+    /// Throws ``GeometryError`` for a way count `plru` cannot serve and ``CacheMemoryError``
+    /// when the system refuses the memory.
     public init(geometry: CacheGeometry, replacement: ReplacementKind, seed: UInt64) throws {
         if replacement == .plru, geometry.ways & (geometry.ways - 1) != 0 || geometry.ways > Self.maximumPLRUWays {
             throw GeometryError(key: "ways", message: "must be a power of two ≤ \(Self.maximumPLRUWays) for plru replacement, got \(geometry.ways)")
@@ -36,22 +54,27 @@ public struct CacheArray {
         self.replacement = replacement
         self.ways = geometry.ways
         let slots = geometry.sets * geometry.ways
-        tags = .allocate(capacity: slots)
-        tags.initialize(repeating: Self.noLine, count: slots)
-        states = .allocate(capacity: slots)
-        states.initialize(repeating: 0, count: slots)
-        payloads = .allocate(capacity: slots)
-        payloads.initialize(repeating: 0, count: slots)
-        stamps = .allocate(capacity: slots)
-        stamps.initialize(repeating: 0, count: slots)
-        treeBits = .allocate(capacity: geometry.sets)
-        treeBits.initialize(repeating: 0, count: geometry.sets)
+        // calloc: memory the system cannot give is an error, not a trap, and zeroed pages
+        // cost nothing until touched.
+        let tags = calloc(slots, 8), states = calloc(slots, 1), payloads = calloc(slots, 4)
+        let stamps = calloc(slots, 8), treeBits = calloc(geometry.sets, 8)
+        guard let tags, let states, let payloads, let stamps, let treeBits else {
+            for p in [tags, states, payloads, stamps, treeBits] { free(p) }
+            throw CacheMemoryError(geometry: geometry, caches: 1, needed: Self.bytesNeeded(for: geometry), available: nil,
+                                   keys: "cache.sets × cache.ways")
+        }
+        self.tags = tags.bindMemory(to: UInt64.self, capacity: slots)
+        self.tags.update(repeating: Self.noLine, count: slots)
+        self.states = states.bindMemory(to: UInt8.self, capacity: slots)
+        self.payloads = payloads.bindMemory(to: UInt32.self, capacity: slots)
+        self.stamps = stamps.bindMemory(to: UInt64.self, capacity: slots)
+        self.treeBits = treeBits.bindMemory(to: UInt64.self, capacity: geometry.sets)
         random = SplitMix64(seed: seed)
     }
 
     public func deallocate() {
-        tags.deallocate(); states.deallocate(); payloads.deallocate()
-        stamps.deallocate(); treeBits.deallocate()
+        free(tags); free(states); free(payloads)
+        free(stamps); free(treeBits)
     }
 
     @inlinable public var slotCount: Int { geometry.sets * ways }

@@ -70,6 +70,8 @@ struct CoherenceEngine {
         guard configuration.cpus >= 1, configuration.cpus <= CPUSet.capacity else {
             throw ConfigurationError(key: "system.cpus", message: "must be 1...\(CPUSet.capacity), got \(configuration.cpus)")
         }
+        // Refused before anything is allocated: the arrays are filled when made.
+        try configuration.checkMemory()
         self.configuration = configuration
         cpus = configuration.cpus
         let g = configuration.geometry
@@ -185,14 +187,14 @@ struct CoherenceEngine {
                 if found >= 0 {
                     if privateHit(cpu: cpu, slot: found, lo: lo, size: Int(size), kind: access.kind) { continue }
                 } else {
-                    known = lines.index(of: line, cpu: cpu)
+                    known = try lines.index(of: line, cpu: cpu)
                     if privateMiss(cpu: cpu, line: line, index: known, lo: lo, size: Int(size), kind: access.kind) { continue }
                 }
             }
             // One line access per touched line, in ascending order (spec §2).
             while true {
                 let hi = line == last ? Int((access.address &+ (size &- 1)) & lineMask) &+ 1 : lineSize
-                let index = lineAccess(cpu: cpu, line: line, found: found, known: known, lo: lo, hi: hi, kind: access.kind)
+                let index = try lineAccess(cpu: cpu, line: line, found: found, known: known, lo: lo, hi: hi, kind: access.kind)
                 if checkInvariants { try checkInvariant(line: line, index: index, after: cpu) }
                 if line == last { break }
                 line &+= 1
@@ -279,7 +281,8 @@ struct CoherenceEngine {
     /// Out of line on purpose: inlined beside the fast paths it cost them registers, and
     /// (a) ran 10–15 % slower.
     @inline(never)
-    mutating func lineAccess(cpu c: Int, line: UInt64, found: Int, known: Int, lo: Int, hi: Int, kind: AccessKind) -> Int {
+    mutating func lineAccess(cpu c: Int, line: UInt64, found: Int, known: Int, lo: Int, hi: Int, kind: AccessKind)
+        throws(OutOfMemoryError) -> Int {
         let cb = UInt64(1) << UInt64(c)
         let write = kind != .load
         let bytes = ByteRange(lo: lo, hi: hi)
@@ -306,8 +309,8 @@ struct CoherenceEngine {
                 cache.pointee.states[found] = t.next
             }
         } else {
-            index = known >= 0 ? known : lines.index(of: line, cpu: c)
-            _ = lines.masks(of: index, cpu: c)  // gives the line a detail block on a second CPU's first touch
+            index = known >= 0 ? known : try lines.index(of: line, cpu: c)
+            _ = try lines.masks(of: index, cpu: c)  // gives the line a detail block on a second CPU's first touch
             let record = lines.record(index)
             counter.pointee.misses &+= 1
             record.pointee.misses &+= 1
@@ -356,7 +359,7 @@ struct CoherenceEngine {
 
         let record = lines.record(index)
         record.pointee.accesses &+= 1
-        let masks = lines.masks(of: index, cpu: c)
+        let masks = try lines.masks(of: index, cpu: c)
         let writing: UInt64 = write ? ~0 : 0
         record.pointee.readers |= cb & ~writing
         record.pointee.writers |= cb & writing

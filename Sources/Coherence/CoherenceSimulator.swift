@@ -12,8 +12,10 @@ public final class CoherenceSimulator: AccessSink {
     public let configuration: SimulatorConfiguration
     private var engine: CoherenceEngine
 
-    /// Throws ``ConfigurationError`` for a CPU count outside 1...64 and
-    /// `CacheModels.GeometryError` for a geometry the replacement policy cannot serve.
+    /// Throws ``ConfigurationError`` for a CPU count outside 1...64,
+    /// `CacheModels.GeometryError` for a geometry the replacement policy cannot serve and
+    /// `CacheModels.CacheMemoryError` for caches whose tag arrays exceed the machine's
+    /// physical memory (checked before anything is allocated) or that the system refuses.
     public init(_ configuration: SimulatorConfiguration) throws {
         self.configuration = configuration
         engine = try CoherenceEngine(configuration)
@@ -25,7 +27,8 @@ public final class CoherenceSimulator: AccessSink {
     deinit { engine.deallocate(linesHandedOver: finished) }
 
     /// Simulates one batch, in order. Throws ``AccessError`` for an access no source should
-    /// have produced and ``InvariantViolation`` in checking mode.
+    /// have produced, ``OutOfMemoryError`` when the line table cannot grow, and
+    /// ``InvariantViolation`` in checking mode. After an error the simulator cannot go on.
     public func consume(_ accesses: UnsafeBufferPointer<Access>) throws {
         precondition(!finished, "a finished simulator takes no more accesses")
         try engine.apply(accesses)

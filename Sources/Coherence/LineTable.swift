@@ -113,14 +113,14 @@ struct LineTable {
         self.lineSize = lineSize
         self.maskWords = (lineSize + 63) / 64
         capacity = 1024
-        records = LargeAllocation.allocate(LineRecord.self, count: capacity)
-        presence = LargeAllocation.allocate(UInt64.self, count: capacity)
-        soleMasks = LargeAllocation.allocate(UInt64.self, count: maskWords > 1 ? capacity * 2 * maskWords : 0)
+        records = LargeAllocation.allocateInitial(LineRecord.self, count: capacity)
+        presence = LargeAllocation.allocateInitial(UInt64.self, count: capacity)
+        soleMasks = LargeAllocation.allocateInitial(UInt64.self, count: maskWords > 1 ? capacity * 2 * maskWords : 0)
         detailCapacity = 64
-        details = LargeAllocation.allocate(UInt64.self, count: detailCapacity * cpus * 3 * maskWords)
+        details = LargeAllocation.allocateInitial(UInt64.self, count: detailCapacity * cpus * 3 * maskWords)
         precondition(MemoryLayout<LineRecord>.stride == 128, "LineRecord must fill two cache lines exactly")
         let slotCount = 2048
-        slots = LargeAllocation.allocate(LineSlot.self, count: slotCount)
+        slots = LargeAllocation.allocateInitial(LineSlot.self, count: slotCount)
         hashShift = UInt64(64 - slotCount.trailingZeroBitCount)
         hashMask = slotCount - 1
     }
@@ -151,7 +151,7 @@ struct LineTable {
 
     /// The record index of `line`, creating the record (first toucher `cpu`) if it is new.
     @inline(__always)
-    mutating func index(of line: UInt64, cpu: Int) -> Int {
+    mutating func index(of line: UInt64, cpu: Int) throws(OutOfMemoryError) -> Int {
         var s = Self.slot(of: line, shift: hashShift)
         let fingerprint = LineSlot.fingerprint(of: line)
         while true {
@@ -163,7 +163,7 @@ struct LineTable {
             }
             s = (s + 1) & hashMask
         }
-        return insert(line, cpu: cpu, at: s)
+        return try insert(line, cpu: cpu, at: s)
     }
 
     /// Starts loading the hash slot where `line` would be found.
@@ -204,32 +204,34 @@ struct LineTable {
     }
 
     @inline(never)
-    private mutating func insert(_ line: UInt64, cpu: Int, at slot: Int) -> Int {
+    private mutating func insert(_ line: UInt64, cpu: Int, at slot: Int) throws(OutOfMemoryError) -> Int {
         precondition(count < Int(UInt32.max), "more than 2^32 distinct lines")
-        if count == capacity { growRecords() }
+        if count == capacity { try growRecords() }
         let index = count
         (records + index).initialize(to: LineRecord(line: line, cpu: cpu))
         if maskWords > 1 { (soleMasks + index * 2 * maskWords).initialize(repeating: 0, count: 2 * maskWords) }
         count += 1
         slots[slot] = LineSlot(line: line, index: index)
-        if count * 4 > (hashMask + 1) * 3 { rehash() }
+        if count * 4 > (hashMask + 1) * 3 { try rehash() }
         return index
     }
 
-    private mutating func growRecords() {
+    /// When it throws, the table is left usable only for deallocation (a buffer that did
+    /// grow is freed by its old count, which may leave its new tail mapped).
+    private mutating func growRecords() throws(OutOfMemoryError) {
         let newCapacity = capacity * 2
-        records = LargeAllocation.grow(records, from: capacity, to: newCapacity)
-        presence = LargeAllocation.grow(presence, from: capacity, to: newCapacity)
+        records = try LargeAllocation.grow(records, from: capacity, to: newCapacity)
+        presence = try LargeAllocation.grow(presence, from: capacity, to: newCapacity)
         if maskWords > 1 {
-            soleMasks = LargeAllocation.grow(soleMasks, from: capacity * 2 * maskWords, to: newCapacity * 2 * maskWords)
+            soleMasks = try LargeAllocation.grow(soleMasks, from: capacity * 2 * maskWords, to: newCapacity * 2 * maskWords)
         }
         capacity = newCapacity
     }
 
-    private mutating func rehash() {
+    private mutating func rehash() throws(OutOfMemoryError) {
         let old = slots, oldCount = hashMask + 1
         let slotCount = oldCount * 2
-        slots = LargeAllocation.allocate(LineSlot.self, count: slotCount, populate: true)
+        slots = try LargeAllocation.allocate(LineSlot.self, count: slotCount, populate: true)
         hashShift = UInt64(64 - slotCount.trailingZeroBitCount)
         hashMask = slotCount - 1
         // The slots hold no lines: take them from the records, in order.
@@ -252,14 +254,14 @@ struct LineTable {
     /// The read and write byte masks of `cpu` for record `index`. Moves the line to a detail
     /// block the first time a second CPU touches it.
     @inline(__always)
-    mutating func masks(of index: Int, cpu: Int) -> ByteMasks {
+    mutating func masks(of index: Int, cpu: Int) throws(OutOfMemoryError) -> ByteMasks {
         let r = records + index
         if r.pointee.detail < 0 {
             if Int(r.pointee.soleCPU) == cpu {
                 let read = soleMaskPointer(index)
                 return ByteMasks(read: read, write: read + maskWords)
             }
-            allocateDetail(for: index)
+            try allocateDetail(for: index)
         }
         let base = details + Int(r.pointee.detail) * cpus * 3 * maskWords + cpu * maskWords
         return ByteMasks(read: base, write: base + cpus * maskWords)
@@ -286,10 +288,10 @@ struct LineTable {
     }
 
     @inline(never)
-    private mutating func allocateDetail(for index: Int) {
+    private mutating func allocateDetail(for index: Int) throws(OutOfMemoryError) {
         let block = cpus * 3 * maskWords
         if detailCount == detailCapacity {
-            details = LargeAllocation.grow(details, from: detailCapacity * block, to: detailCapacity * 2 * block)
+            details = try LargeAllocation.grow(details, from: detailCapacity * block, to: detailCapacity * 2 * block)
             detailCapacity *= 2
         }
         let base = details + detailCount * block
@@ -307,9 +309,9 @@ struct LineTable {
         let recordCount = count, soleCount = maskWords > 1 ? count * 2 * maskWords : 0
         let detailWords = detailCount * cpus * 3 * maskWords
         let copy = LineTableSnapshot.Storage(
-            records: LargeAllocation.allocate(LineRecord.self, count: recordCount), recordCapacity: recordCount,
-            soleMasks: LargeAllocation.allocate(UInt64.self, count: soleCount), soleMaskCapacity: soleCount,
-            details: LargeAllocation.allocate(UInt64.self, count: detailWords), detailCapacity: detailWords)
+            records: LargeAllocation.allocateCopy(LineRecord.self, count: recordCount), recordCapacity: recordCount,
+            soleMasks: LargeAllocation.allocateCopy(UInt64.self, count: soleCount), soleMaskCapacity: soleCount,
+            details: LargeAllocation.allocateCopy(UInt64.self, count: detailWords), detailCapacity: detailWords)
         copy.records.update(from: records, count: recordCount)
         copy.soleMasks.update(from: soleMasks, count: soleCount)
         copy.details.update(from: details, count: detailWords)

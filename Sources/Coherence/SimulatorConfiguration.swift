@@ -22,3 +22,15 @@ public struct SimulatorConfiguration: Equatable, Sendable {
         self.checkInvariants = checkInvariants
     }
 }
+
+extension SimulatorConfiguration {
+    /// Bytes of the tag arrays of every CPU's cache, which the simulator allocates whole
+    /// before the first access.
+    public var tagArrayBytes: Int { CacheMemory.bytesNeeded(for: geometry, caches: cpus) }
+
+    /// Throws `CacheModels.CacheMemoryError` when the tag arrays need more than `available`
+    /// bytes, by default the machine's physical memory (the rule of ``CacheMemory``).
+    public func checkMemory(available: Int = CacheMemory.physicalBytes) throws(CacheMemoryError) {
+        try CacheMemory.check(geometry, caches: cpus, available: available)
+    }
+}

@@ -39,6 +39,12 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Instead of the cases: a sweep of 100 small points with --jobs 1 and 2 (speed-up, cores busy).")
     var sweep = false
 
+    @Flag(help: "Instead of the cases: scan --check-testcases on --pcs accesses from distinct pcs to the same 8 bytes.")
+    var checkTestcases = false
+
+    @Option(help: "Accesses (each from its own pc) for --check-testcases.")
+    var pcs: Int = 32_000
+
     func validate() throws {
         guard references > 0 else { throw ValidationError("--references must be positive") }
         guard repeats > 0 else { throw ValidationError("--repeats must be positive") }
@@ -46,6 +52,7 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError("--cases takes letters from a, b, c, p, t")
         }
         guard rounds > 0 else { throw ValidationError("--rounds must be positive") }
+        guard pcs > 0 else { throw ValidationError("--pcs must be positive") }
     }
 
     /// Which code the numbers come from (see Package.swift).
@@ -72,6 +79,12 @@ struct BenchCommand: ParsableCommand {
         let scratch = FileManager.default.temporaryDirectory
             .appendingPathComponent("mtlab-bench-\(ProcessInfo.processInfo.processIdentifier)")
         defer { try? FileManager.default.removeItem(at: scratch) }
+        if checkTestcases {
+            let result = try CheckTestcasesBenchmark(pcs: pcs, repeats: repeats, scratchFolder: scratch).run()
+            print("best of \(repeats)")
+            print(CheckTestcasesBenchmark.render(result), terminator: "")
+            return
+        }
         if sweep {
             let results = try SweepBenchmark(repeats: repeats, scratchFolder: scratch).run()
             print("sweep of 100 points (read-mostly generator, 20000 operations per CPU), best of \(repeats), "

@@ -44,6 +44,10 @@ public enum Runner {
             throw ConfigError(.outOfRange, place: configuration.file, key: e.key, message: e.description)
         } catch let e as GeometryError {
             throw ConfigError(.outOfRange, place: configuration.file, key: "cache.\(e.key)", message: e.description)
+        } catch let e as CacheMemoryError {
+            // The simulator checks the tag arrays against the machine's memory before it
+            // allocates them; the config is what asked for them.
+            throw ConfigError(.outOfRange, place: configuration.file, key: "cache.sets", message: e.description)
         }
         if case let .emulated(workload) = configuration.workload {
             return try runEmulated(configuration, workload, into: simulator, options: emulator)
@@ -67,6 +71,9 @@ public enum Runner {
                 return try pump(&source, into: sink)
             } catch let e as AccessError {
                 // Readers reject these first with a line number; this names at least the file.
+                throw TraceError(file: trace.resolvedPath, message: e.description)
+            } catch let e as OutOfMemoryError {
+                // The trace's distinct lines outgrew memory.
                 throw TraceError(file: trace.resolvedPath, message: e.description)
             }
         case let .generator(spec):

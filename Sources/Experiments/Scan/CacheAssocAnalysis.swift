@@ -17,10 +17,24 @@ final class CacheAssocAnalysis: ScanAnalysis {
     private static let namesPerLine = 4
     private var results: [Int: SimulationResult] = [:]
     private var failure: String?
+    /// Set when the caches outgrow the machine's memory: the scan then ends in this error
+    /// (``scanLog`` throws it) rather than in a report.
+    private(set) var refusal: ScanError?
+    private static let memoryKeys = "--set cache.sets × cache.ways × the log's CPUs"
+    /// The bytes the caches may take (the machine's physical memory; tests choose less).
+    private let availableMemory: Int
 
-    init(geometry: CacheGeometry, replacement: ReplacementKind) {
+    /// Throws ``ScanError`` when even one CPU's cache would not fit the machine's memory
+    /// (`CacheModels.CacheMemory`'s rule), before the log is read.
+    init(geometry: CacheGeometry, replacement: ReplacementKind, availableMemory: Int = CacheMemory.physicalBytes) throws {
         self.geometry = geometry
         self.replacement = replacement
+        self.availableMemory = availableMemory
+        do {
+            try CacheMemory.check(geometry, caches: 1, available: availableMemory, keys: Self.memoryKeys)
+        } catch {
+            throw ScanError(message: error.description)
+        }
     }
 
     func access(_ a: ScanAccess, _ context: ScanContext) {
@@ -47,26 +61,41 @@ final class CacheAssocAnalysis: ScanAnalysis {
         }
         let kind: AccessKind = a.isWrite ? (a.locked ? .atomic : .store) : .load
         pending[a.cpu].append(Access(cpu: 0, kind: kind, address: a.address, size: Int(a.end - a.address), pc: a.pc))
-        if pending[a.cpu].count >= defaultBatchSize { flush(a.cpu) }
+        if pending[a.cpu].count >= defaultBatchSize { flush(a.cpu, context) }
     }
 
-    private func flush(_ cpu: Int) {
+    private func flush(_ cpu: Int, _ context: ScanContext) {
         guard !pending[cpu].isEmpty, failure == nil else { return }
         do {
             if simulators[cpu] == nil {
+                // Each CPU's cache is allocated when its first accesses arrive: all of them
+                // together must fit, and the log's machine records say how many there will be.
+                let caches = max(simulators.lazy.filter { $0 != nil }.count + 1, context.cpus)
+                try CacheMemory.check(geometry, caches: caches, available: availableMemory, keys: Self.memoryKeys)
                 simulators[cpu] = try CoherenceSimulator(SimulatorConfiguration(
                     cpus: 1, geometry: geometry, replacement: replacement, coherence: .none))
             }
             try pending[cpu].withUnsafeBufferPointer { try simulators[cpu]!.consume($0) }
+        } catch let error as CacheMemoryError {
+            refuse(error.description)
+        } catch let error as OutOfMemoryError {
+            refuse("\(error) (cpu \(cpu)'s cache simulation)")
         } catch {
             failure = "\(error)"
         }
         pending[cpu].removeAll(keepingCapacity: true)
     }
 
+    private func refuse(_ message: String) {
+        failure = message
+        refusal = ScanError(message: message)
+        simulators = simulators.map { _ in nil }  // frees their memory; the scan ends in the error
+    }
+
     func finish(_ context: ScanContext) {
-        for cpu in pending.indices { flush(cpu) }
-        for (cpu, sim) in simulators.enumerated() { if let sim { results[cpu] = sim.result() } }
+        for cpu in pending.indices { flush(cpu, context) }
+        // The simulators end here, so their results need no copy.
+        for (cpu, sim) in simulators.enumerated() { if let sim { results[cpu] = sim.finish() } }
         simulators = []
     }
 

@@ -142,7 +142,7 @@ public func scanLog(path: String, displayName: String? = nil, options: ScanOptio
         case .sharedAddresses: analysis = SharedAddressesAnalysis()
         case .falseSharing: analysis = FalseSharingAnalysis()
         case .allSharing: analysis = AllSharingAnalysis()
-        case .cacheAssoc: analysis = CacheAssocAnalysis(geometry: options.geometry, replacement: options.replacement)
+        case .cacheAssoc: analysis = try CacheAssocAnalysis(geometry: options.geometry, replacement: options.replacement)
         case .serialSections: analysis = SerialSectionsAnalysis()
         case .distinctOps: analysis = DistinctOpsAnalysis()
         case .checkTestcases: analysis = CheckTestcasesAnalysis(granularity: options.granularity)
@@ -200,6 +200,7 @@ public func scanLog(path: String, displayName: String? = nil, options: ScanOptio
     }
     if let held = heldLoad { deliver(held.record, held.entry) }
     for analysis in analyses { analysis.finish(context) }
+    for case let assoc as CacheAssocAnalysis in analyses { if let refusal = assoc.refusal { throw refusal } }
     summary.unknownTypes = reader.unknownTypes
     return ScanReport(log: displayName ?? path, fault: fault, context: context, sections: sections)
 }
