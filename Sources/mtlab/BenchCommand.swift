@@ -65,15 +65,19 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        print(Self.build)
+        try reportingErrors(execute)
+    }
+
+    private func execute() throws {
+        try writeOut(Self.build + "\n")
         if guest {
             guard FileManager.default.fileExists(atPath: guests + "/bench/\(program).c") else {
                 throw ValidationError("\(guests)/bench/\(program).c not found: run from the repository, or give --guests DIR")
             }
             let results = try EmulatorBenchmark(guestsDirectory: guests, program: program, rounds: rounds,
                                                 repeats: repeats).run()
-            print("emulator: \(guests)/bench/\(program).c, ROUNDS=\(rounds), 4 harts, best of \(repeats)")
-            print(EmulatorBenchmark.render(results), terminator: "")
+            try writeOut("emulator: \(guests)/bench/\(program).c, ROUNDS=\(rounds), 4 harts, best of \(repeats)\n")
+            try writeOut(EmulatorBenchmark.render(results))
             return
         }
         let scratch = FileManager.default.temporaryDirectory
@@ -81,20 +85,20 @@ struct BenchCommand: ParsableCommand {
         defer { try? FileManager.default.removeItem(at: scratch) }
         if checkTestcases {
             let result = try CheckTestcasesBenchmark(pcs: pcs, repeats: repeats, scratchFolder: scratch).run()
-            print("best of \(repeats)")
-            print(CheckTestcasesBenchmark.render(result), terminator: "")
+            try writeOut("best of \(repeats)\n")
+            try writeOut(CheckTestcasesBenchmark.render(result))
             return
         }
         if sweep {
             let results = try SweepBenchmark(repeats: repeats, scratchFolder: scratch).run()
-            print("sweep of 100 points (read-mostly generator, 20000 operations per CPU), best of \(repeats), "
-                + "\(ProcessInfo.processInfo.activeProcessorCount) cores")
-            print(SweepBenchmark.render(results), terminator: "")
+            try writeOut("sweep of 100 points (read-mostly generator, 20000 operations per CPU), best of \(repeats), "
+                + "\(ProcessInfo.processInfo.activeProcessorCount) cores\n")
+            try writeOut(SweepBenchmark.render(results))
             return
         }
         let results = try SimulatorBenchmark(references: references, repeats: repeats, scratchFolder: scratch)
             .run(cases: cases)
-        print("synthetic reference trace, \(references) references, best of \(repeats)")
-        print(SimulatorBenchmark.render(results), terminator: "")
+        try writeOut("synthetic reference trace, \(references) references, best of \(repeats)\n")
+        try writeOut(SimulatorBenchmark.render(results))
     }
 }
