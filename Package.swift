@@ -56,6 +56,8 @@ let package = Package(
         .testTarget(name: "CoherenceTests", dependencies: ["Coherence", "CacheModels", "MTrace"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Coherence", "MTrace", "CPUModel"]),
         .testTarget(name: "MTLabCLITests", dependencies: ["mtlab"]),
+        // Runs the built mtlab on seeded mutations of every input kind (scripts/fuzz.sh runs it for longer).
+        .testTarget(name: "FuzzTests", dependencies: ["mtlab", "MTrace"]),
     ],
     swiftLanguageModes: [.v5]
 )

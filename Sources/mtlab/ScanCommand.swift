@@ -116,20 +116,24 @@ struct ScanCommand: ParsableCommand {
             return pc
         }
 
-        let report = try scanLog(path: log, options: options)
-        if let fault = report.fault {
-            printError("mtlab scan: warning: partial report: \(fault)\n")
+        // Refuse bad destinations before the scan, which may be long.
+        for destination in [json, mscanJSON].compactMap({ $0 }) where destination != "-" {
+            try OutputFiles.checkFile(destination)
         }
+        let report = try scanLog(path: log, options: options)
+        var files = OutputFiles()
         for (destination, text) in [(json, report.json), (mscanJSON, report.mscanJSON)] {
             guard let destination else { continue }
-            if destination == "-" {
-                try writeOut(text())
-            } else {
-                try Data(text().utf8).write(to: URL(fileURLWithPath: destination), options: .atomic)
-            }
+            if destination == "-" { try writeOut(text()) } else { files.add(path: destination, contents: text()) }
         }
+        try files.commit()
         if json == nil && mscanJSON == nil {
             try writeOut(report.text(top: top))
+        }
+        if let fault = report.fault {
+            // Last, like a failed guest's error after its report: the status (2) and this line
+            // say the report covers only what came before the fault.
+            printError("mtlab: error: \(oneLine(String(describing: fault))) (the report covers the log before this fault)\n")
         }
         return report.fault != nil
     }
