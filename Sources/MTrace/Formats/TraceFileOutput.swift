@@ -75,7 +75,9 @@ final class TraceFileOutput {
                 let wrote = gzwrite(gz, buffer + offset, chunk)
                 if wrote <= 0 {
                     var code: Int32 = Z_OK
-                    let text = gzerror(gz, &code).map { String(cString: $0) } ?? ""
+                    // zlib prefixes its messages with the name it knows the file by, "<fd:3>: ".
+                    var text = gzerror(gz, &code).map { String(cString: $0) } ?? ""
+                    if text.hasPrefix("<fd:"), let colon = text.range(of: ": ") { text = String(text[colon.upperBound...]) }
                     throw fail(code == Z_ERRNO ? file.failure(errno) : nil, text)
                 }
                 offset += Int(wrote)
