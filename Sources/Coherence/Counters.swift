@@ -29,6 +29,7 @@ public struct CoherenceCounters: Equatable, Hashable, Sendable {
     public var missRatio: Double { accesses == 0 ? 0 : Double(misses) / Double(accesses) }
 
     /// Every counter by its spec name, in the spec's order: the columns of every report.
+    /// `replacement_misses` is derived; every other one is stored and summed by `+=`.
     public static let fields: [(name: String, value: KeyPath<CoherenceCounters, UInt64>)] = [
         ("accesses", \.accesses), ("reads", \.reads), ("writes", \.writes), ("atomics", \.atomics),
         ("hits", \.hits), ("misses", \.misses), ("cold_misses", \.coldMisses),
@@ -37,6 +38,10 @@ public struct CoherenceCounters: Equatable, Hashable, Sendable {
         ("upgrades", \.upgrades), ("invalidations", \.invalidations), ("transfers", \.transfers),
         ("hitm", \.hitm), ("writebacks", \.writebacks), ("evictions", \.evictions),
     ]
+
+    /// The stored counters: the fields that are writable.
+    static let stored: [WritableKeyPath<CoherenceCounters, UInt64>] =
+        fields.compactMap { $0.value as? WritableKeyPath<CoherenceCounters, UInt64> }
 
     /// The counter named `name` (a spec name), or nil.
     public subscript(name: String) -> UInt64? {
@@ -50,11 +55,6 @@ public struct CoherenceCounters: Equatable, Hashable, Sendable {
     }
 
     public static func += (a: inout CoherenceCounters, b: CoherenceCounters) {
-        a.accesses += b.accesses; a.reads += b.reads; a.writes += b.writes; a.atomics += b.atomics
-        a.hits += b.hits; a.misses += b.misses; a.coldMisses += b.coldMisses
-        a.coherenceMisses += b.coherenceMisses; a.trueSharingMisses += b.trueSharingMisses
-        a.falseSharingMisses += b.falseSharingMisses; a.upgrades += b.upgrades
-        a.invalidations += b.invalidations; a.transfers += b.transfers; a.hitm += b.hitm
-        a.writebacks += b.writebacks; a.evictions += b.evictions
+        for field in stored { a[keyPath: field] += b[keyPath: field] }
     }
 }

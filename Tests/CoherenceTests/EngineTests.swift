@@ -21,10 +21,13 @@ private func geometry(sets: Int = 4, ways: Int = 2, line: Int = 64) -> CacheGeom
         let sim = try CoherenceSimulator(SimulatorConfiguration(
             cpus: 1, geometry: CacheGeometry(size: 32768, ways: 8, lineSize: 64), replacement: policy, coherence: .none))
         try pump(&source, into: sim)
-        let totals = sim.result().totals
+        let result = sim.result()
+        let totals = result.totals
         #expect(totals.misses == misses)
         #expect(totals.accesses == 1_000_000)
-        #expect(totals.hits + totals.misses == totals.accesses)
+        // Per-line records are kept apart from the per-CPU counters: they must agree.
+        #expect(result.lines.reduce(0) { $0 + $1.misses } == misses)
+        #expect(totals.coldMisses == UInt64(result.lines.count), "one cold miss per distinct line")
     }
 
     /// The checker re-derives every line's holders from the caches after every line access.
@@ -41,7 +44,9 @@ private func geometry(sets: Int = 4, ways: Int = 2, line: Int = 64) -> CacheGeom
                                                 coherence: coherence, checkInvariants: true)
             let result = try simulate(accesses, config)
             let t = result.totals
-            #expect(t.hits + t.misses == t.accesses)
+            #expect(result.lines.reduce(0) { $0 + $1.misses } == t.misses)
+            #expect(t.coldMisses == UInt64(result.lines.reduce(0) { $0 + $1.cpus.count }),
+                    "one cold miss per CPU and line it touched")
             #expect(t.trueSharingMisses + t.falseSharingMisses == t.coherenceMisses)
             #expect(t.coldMisses + t.coherenceMisses <= t.misses)
             #expect(result.lines.reduce(0) { $0 + $1.accesses } == t.accesses)
@@ -215,5 +220,23 @@ private func geometry(sets: Int = 4, ways: Int = 2, line: Int = 64) -> CacheGeom
         let configuration = SimulatorConfiguration(cpus: 3, geometry: try CacheGeometry(sets: 2, ways: 2, lineSize: 1),
                                                    coherence: .mesi)
         #expect(checkEngine(configuration, trace))
+    }
+}
+
+@Suite struct CounterArithmeticTests {
+    /// `+=` sums exactly the stored counters that `fields` names: a counter added to the
+    /// struct but not to `fields` would be missing from reports and sums, and fails here.
+    @Test func everyStoredCounterIsNamedAndSummed() {
+        let storedProperties = Mirror(reflecting: CoherenceCounters()).children.count
+        #expect(CoherenceCounters.stored.count == storedProperties)
+        var a = CoherenceCounters(), b = CoherenceCounters()
+        for (i, field) in CoherenceCounters.stored.enumerated() {
+            a[keyPath: field] = UInt64(100 + i)
+            b[keyPath: field] = UInt64(1_000 * (i + 1))
+        }
+        let sum = a + b
+        for (i, field) in CoherenceCounters.stored.enumerated() {
+            #expect(sum[keyPath: field] == UInt64(100 + i + 1_000 * (i + 1)))
+        }
     }
 }

@@ -1,4 +1,6 @@
 import Testing
+import CacheModels
+import MTrace
 @testable import Coherence
 
 /// Exhaustive checks of the protocol tables on their own: every global state of three caches
@@ -78,18 +80,37 @@ import Testing
         #expect(states.contains([.modified, .modified, .modified]))
     }
 
-    @Test func protocolsDifferWhereTheSpecSaysTheyDo() {
-        // Load miss with no sharer: E in MESI/MOESI, S in MSI.
-        #expect(ProtocolTable.msi[.invalid, .load]?.next == .shared)
-        #expect(ProtocolTable.mesi[.invalid, .load]?.next == .exclusive)
-        // A peer's load of an M line: writeback and S (MSI, MESI), or O without writeback (MOESI).
-        #expect(ProtocolTable.mesi[.modified, .peerLoad] == Transition(next: .shared, actions: [.writeback, .supplyDirty]))
-        #expect(ProtocolTable.moesi[.modified, .peerLoad] == Transition(next: .owned, actions: .supplyDirty))
-        // A store to E is silent; a store to S or O is an upgrade.
-        #expect(ProtocolTable.mesi[.exclusive, .store]?.actions == .hit)
-        #expect(ProtocolTable.moesi[.owned, .store]?.actions.contains(.upgrade) == true)
-        // A peer's store miss takes dirty data over without a writeback.
-        #expect(ProtocolTable.moesi[.owned, .peerStore] == Transition(next: .invalid, actions: .supplyDirty))
+    /// The counters of `steps` (cpu, kind) on one line under `coherence`, through the engine.
+    private static func run(_ coherence: CoherenceProtocol, _ steps: [(Int, AccessKind)]) throws -> CoherenceCounters {
+        let sim = try CoherenceSimulator(SimulatorConfiguration(
+            cpus: 2, geometry: CacheGeometry(sets: 4, ways: 2, lineSize: 64), coherence: coherence))
+        let accesses = steps.map { Access(cpu: $0.0, kind: $0.1, address: 0x40, size: 8) }
+        try accesses.withUnsafeBufferPointer { try sim.consume($0) }
+        return sim.result().totals
+    }
+
+    /// Where the protocols differ, the engine's counters differ as the spec says: a lone
+    /// load miss then a store is an upgrade in MSI (S) but silent in MESI and MOESI (E); a
+    /// peer's load of a modified line writes it back in MSI and MESI but not in MOESI (O).
+    @Test func protocolsDifferWhereTheSpecSaysTheyDo() throws {
+        let loadThenStore: [(Int, AccessKind)] = [(0, .load), (0, .store)]
+        #expect(try Self.run(.msi, loadThenStore).upgrades == 1)
+        #expect(try Self.run(.mesi, loadThenStore).upgrades == 0)
+        #expect(try Self.run(.moesi, loadThenStore).upgrades == 0)
+
+        let storeThenPeerLoad: [(Int, AccessKind)] = [(0, .store), (1, .load)]
+        for coherence in [CoherenceProtocol.msi, .mesi, .moesi] {
+            let c = try Self.run(coherence, storeThenPeerLoad)
+            #expect(c.hitm == 1 && c.transfers == 1, "\(coherence): the dirty copy supplies the peer")
+            #expect(c.writebacks == (coherence == .moesi ? 0 : 1), "\(coherence)")
+        }
+        // MOESI's owner stays dirty: a store by the owner after the peer's load is an upgrade
+        // that invalidates the peer, and the line is never written back.
+        let owned = try Self.run(.moesi, storeThenPeerLoad + [(0, .store)])
+        #expect(owned.upgrades == 1 && owned.invalidations == 1 && owned.writebacks == 0)
+        // Share-nothing keeps both copies and moves nothing.
+        let none = try Self.run(.none, storeThenPeerLoad + [(0, .store)])
+        #expect(none.transfers == 0 && none.invalidations == 0 && none.upgrades == 0)
     }
 
     @Test func rendersAsATable() {
