@@ -1,4 +1,4 @@
-/// The counters of spec §5 for one CPU (or, summed, for the whole run).
+/// The counters of docs/semantics.md §5 for one CPU (or, summed, for the whole run).
 ///
 /// Every counter counts line accesses and is attributed to the CPU making the access,
 /// except `writebacks` from downgrades, which belong to the CPU whose copy was downgraded.

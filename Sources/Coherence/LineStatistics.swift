@@ -1,4 +1,4 @@
-/// How a line was shared over the whole run (spec §6).
+/// How a line was shared over the whole run (docs/semantics.md §6).
 public enum SharingClass: String, Sendable, CaseIterable {
     /// Touched by one CPU only.
     case `private`
@@ -22,7 +22,7 @@ public struct ByteOffsetUse: Equatable, Sendable {
     }
 }
 
-/// The per-line record of spec §6 (without the per-offset detail, which
+/// The per-line record of docs/semantics.md §6 (without the per-offset detail, which
 /// ``SimulationResult/offsets(ofLine:)`` gives on demand).
 public struct LineSummary: Equatable, Sendable {
     /// Address of the line's first byte.

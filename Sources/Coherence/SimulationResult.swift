@@ -1,4 +1,4 @@
-/// What a simulation produced: spec §5 counters per CPU and in total, and spec §6
+/// What a simulation produced: docs/semantics.md §5 counters per CPU and in total, and docs/semantics.md §6
 /// per-line statistics.
 public struct SimulationResult: Sendable {
     public let configuration: SimulatorConfiguration

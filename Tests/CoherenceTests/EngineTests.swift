@@ -14,7 +14,7 @@ private func geometry(sets: Int = 4, ways: Int = 2, line: Int = 64) -> CacheGeom
 }
 
 @Suite struct EngineTests {
-    /// spec/synthetic-trace.md: Dinero IV's demand misses for the SplitMix64 trace.
+    /// docs/semantics.md §2 (the synthetic reference trace): Dinero IV's demand misses for the SplitMix64 trace.
     @Test(arguments: [(ReplacementKind.lru, UInt64(389_934)), (.fifo, 434_368)])
     func agreesWithDineroIV(policy: ReplacementKind, misses: UInt64) throws {
         var source = SyntheticReferenceTrace(references: 1_000_000)

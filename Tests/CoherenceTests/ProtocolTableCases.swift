@@ -1,7 +1,7 @@
 // Hand-worked traces for the reference model (and, later, the engine).
 //
 // Every expected number below was worked out by hand from
-// /work/shared/spec/trace-and-counters.md, step by step in the comments — not by
+// docs/semantics.md, step by step in the comments — not by
 // running any simulator. Counters not listed for a CPU are expected to be 0
 // (`replacement_misses` is listed whenever it is not 0).
 //

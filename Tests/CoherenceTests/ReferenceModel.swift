@@ -1,5 +1,5 @@
 // A slow, deliberately plain reference model of the one-level per-CPU cache and the
-// coherence semantics of /work/shared/spec/trace-and-counters.md, sections 2–6.
+// coherence semantics of docs/semantics.md, sections 1 and 3–6.
 //
 // It is written from the spec alone (plus the semantics decisions recorded below) so
 // that the fast engine can be checked against it on random traces. Everything is a
@@ -34,7 +34,7 @@ enum ReferenceState: String, Sendable, Equatable {
     var isDirty: Bool { self == .modified || self == .owned }
 }
 
-/// One line record of spec §6, with the per-offset detail.
+/// One line record of docs/semantics.md §6, with the per-offset detail.
 struct ReferenceLine: Equatable, Sendable {
     var address: UInt64
     var readers: CPUSet
@@ -71,7 +71,7 @@ struct ReferenceLine: Equatable, Sendable {
 /// The reference simulator. Feed it accesses in trace order with `apply`.
 struct ReferenceModel {
     let configuration: SimulatorConfiguration
-    /// Counters per CPU (spec §5).
+    /// Counters per CPU (docs/semantics.md §5).
     private(set) var perCPU: [CoherenceCounters]
 
     var totals: CoherenceCounters {
@@ -192,7 +192,7 @@ struct ReferenceModel {
         }
     }
 
-    /// The line accesses an access makes (spec §2): every line that a byte of
+    /// The line accesses an access makes (docs/semantics.md §1): every line that a byte of
     /// [address, address+size) falls in, ascending, with the offsets covered.
     static func linePieces(address: UInt64, size: Int, lineSize: Int) -> [(line: UInt64, offsets: ClosedRange<Int>)] {
         if size <= 0 { return [] }

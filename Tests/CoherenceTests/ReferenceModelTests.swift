@@ -116,7 +116,7 @@ struct ReferenceModelTests {
         #expect(p(UInt64.max - 1, 8, 64) == ["\(UInt64.max / 64):62-63"])
     }
 
-    @Test("sharing classification (spec §6)")
+    @Test("sharing classification (docs/semantics.md §6)")
     func classify() {
         func c(_ offsets: [ByteOffsetUse]) -> SharingClass {
             var r = CPUSet(), w = CPUSet()

@@ -4,7 +4,7 @@ import Testing
 @testable import Experiments
 
 // Logs for the scan tests, built record by record straight from the spec's byte layouts
-// (spec/mtrace-log.md), independent of the writer in MTrace.
+// (docs/semantics.md §2, mtrace logs), independent of the writer in MTrace.
 
 /// An mtrace log under construction: each call appends one record's bytes.
 struct SpecLog {

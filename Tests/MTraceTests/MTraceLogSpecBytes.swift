@@ -1,5 +1,5 @@
 // An independent writer of mtrace records, straight from the spec's table
-// (spec/mtrace-log.md): every field put at its offset, little-endian. It shares no code with
+// (docs/semantics.md §2, mtrace logs): every field put at its offset, little-endian. It shares no code with
 // the writer under test, so that the two check each other.
 
 enum SpecField {

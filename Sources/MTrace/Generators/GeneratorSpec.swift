@@ -1,7 +1,7 @@
 /// The synthetic workloads mtlab can generate instead of reading a trace. Raw values are
 /// the names `workload.generator` accepts.
 public enum GeneratorKind: String, CaseIterable, Sendable {
-    /// The SplitMix64 reference trace of spec/synthetic-trace.md (4-byte accesses).
+    /// The SplitMix64 reference trace of docs/semantics.md §2 (the synthetic reference trace) (4-byte accesses).
     case reference
     /// Each CPU increments its own counter; counters `stride` bytes apart (packed or padded).
     case perCPUCounters = "per-cpu-counters"
