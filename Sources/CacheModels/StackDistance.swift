@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// LRU stack distances of one cache's stream of line numbers, per set, in one pass
 /// (Mattson, Gecsei, Slutz and Traiger, 1970).
 ///
@@ -11,6 +17,10 @@
 /// every line it holds; the distance is the number of 1s after the line's previous use.
 /// When a set's times run out, its live lines are renumbered 1…n and the tree rebuilt with
 /// room for 2n, so each access costs O(log n) amortised, n being the set's distinct lines.
+///
+/// A profile allocates ``bytesPerSet`` for every set when it is made (up to 32 GiB for 2^30
+/// sets), so ``checkMemory(sets:profiles:available:keys:)`` first and the throwing init make
+/// a size beyond the machine an error rather than a crash; the rest grows with the lines used.
 public struct StackDistanceProfile {
     public let sets: Int
     let setMask: UInt64
@@ -21,25 +31,53 @@ public struct StackDistanceProfile {
     public private(set) var accesses: UInt64 = 0
     /// The time of each line's last use, on its set's clock.
     var lastUse: [UInt64: Int] = [:]
-    var stacks: [SetStack]
+    var stacks: SetStacks
+
+    /// Bytes a profile allocates per set when it is made.
+    public static let bytesPerSet = MemoryLayout<SetStack>.stride
+
+    /// Bytes that `profiles` profiles of `sets` sets allocate when they are made (Int.max
+    /// when that overflows).
+    public static func bytesNeeded(sets: Int, profiles: Int) -> Int {
+        let (perProfile, o1) = max(sets, 0).multipliedReportingOverflow(by: bytesPerSet)
+        let (bytes, o2) = perProfile.multipliedReportingOverflow(by: max(profiles, 0))
+        return o1 || o2 ? Int.max : bytes
+    }
+
+    /// Throws ``StackDistanceMemoryError`` when `profiles` profiles of `sets` sets need more
+    /// than `available` bytes, by default the machine's physical memory (the rule of
+    /// ``CacheMemory``). `keys` names the settings at fault in the message.
+    public static func checkMemory(sets: Int, profiles: Int, available: Int = CacheMemory.physicalBytes,
+                                   keys: String? = nil) throws(StackDistanceMemoryError) {
+        let needed = bytesNeeded(sets: sets, profiles: profiles)
+        guard needed <= available else {
+            throw StackDistanceMemoryError(sets: sets, profiles: profiles, needed: needed, available: available, keys: keys)
+        }
+    }
 
     /// - Parameter sets: a power of two ≥ 1 (set index = line mod sets).
-    public init(sets: Int) {
+    /// Throws ``StackDistanceMemoryError`` when the system refuses the memory of the sets.
+    public init(sets: Int) throws(StackDistanceMemoryError) {
         precondition(sets >= 1 && sets & (sets - 1) == 0, "sets must be a power of two")
+        guard let stacks = SetStacks(count: sets) else {
+            throw StackDistanceMemoryError(sets: sets, profiles: 1, needed: Self.bytesNeeded(sets: sets, profiles: 1),
+                                           available: nil)
+        }
         self.sets = sets
         setMask = UInt64(sets - 1)
-        stacks = [SetStack](repeating: SetStack(), count: sets)
+        self.stacks = stacks
     }
 
     /// Records one use of `line`.
     @inline(__always)
     public mutating func access(line: UInt64) {
         accesses &+= 1
-        let set = Int(truncatingIfNeeded: line & setMask)
-        if stacks[set].isFull { stacks[set].compact(lastUse: &lastUse) }
-        let now = stacks[set].clock
+        if !isKnownUniquelyReferenced(&stacks) { stacks = stacks.copy() }
+        let stack = stacks.base + Int(truncatingIfNeeded: line & setMask)
+        if stack.pointee.isFull { stack.pointee.compact(lastUse: &lastUse) }
+        let now = stack.pointee.clock
         if let previous = lastUse.updateValue(now, forKey: line) {
-            let distance = stacks[set].remove(at: previous)
+            let distance = stack.pointee.remove(at: previous)
             if distance >= histogram.count {
                 histogram.append(contentsOf: repeatElement(0, count: distance - histogram.count + 1))
             }
@@ -47,14 +85,15 @@ public struct StackDistanceProfile {
         } else {
             infiniteDistance &+= 1
         }
-        stacks[set].push(line, at: now)
+        stack.pointee.push(line, at: now)
     }
 
     /// Forgets every line, as when the cache is emptied: each line's next use has infinite
-    /// distance again.
+    /// distance again. Empties the sets in place, allocating nothing.
     public mutating func forgetAll() {
         lastUse.removeAll()
-        stacks = [SetStack](repeating: SetStack(), count: sets)
+        if !isKnownUniquelyReferenced(&stacks) { stacks = stacks.copy() }
+        for set in 0..<sets { stacks.base[set] = SetStack() }
     }
 
     /// Misses of an LRU cache with `sets` sets and `ways` ways (≥ 1): accesses of distance
@@ -73,7 +112,7 @@ public struct StackDistanceProfile {
     public var saturatingWays: Int { max(1, histogram.count) }
 
     /// Distinct lines in the fullest set: the ways that hold everything ever used.
-    public var workingSetWays: Int { stacks.reduce(0) { max($0, $1.live) } }
+    public var workingSetWays: Int { (0..<sets).reduce(0) { max($0, stacks.base[$1].live) } }
 
     /// Misses for every ways value 1…`maximumWays`, by suffix sums: O(maximumWays + histogram).
     public func missCurve(maximumWays: Int) -> [UInt64] {
@@ -92,13 +131,45 @@ public struct StackDistanceProfile {
     }
 }
 
+/// A profile's sets, in memory from `malloc`, so that a size the system refuses is an error
+/// (a Swift array would trap). Shared by copies of a profile until one of them changes.
+final class SetStacks {
+    let base: UnsafeMutablePointer<SetStack>
+    let count: Int
+
+    /// nil when the system refuses the memory.
+    init?(count: Int) {
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<SetStack>.stride)
+        guard !overflow, let raw = malloc(max(bytes, 1)) else { return nil }
+        base = raw.bindMemory(to: SetStack.self, capacity: count)
+        // Empty sets hold only the shared empty-array storage: nothing is allocated per set.
+        base.initialize(repeating: SetStack(), count: count)
+        self.count = count
+    }
+
+    /// Another copy of the sets, for a copy of a profile that changes. Profiles of mtlab are
+    /// never copied; a copy the system cannot hold stops the program.
+    func copy() -> SetStacks {
+        guard let copy = SetStacks(count: count) else {
+            fatalError("out of memory copying \(count) stack-distance sets")
+        }
+        for i in 0..<count { copy.base[i] = base[i] }
+        return copy
+    }
+
+    deinit {
+        base.deinitialize(count: count)
+        free(base)
+    }
+}
+
 /// One set's recency order: a Fenwick tree with a 1 at the time of each live line's last
-/// use, and the line at each time, for renumbering.
+/// use, and the line at each time, for renumbering. Empty (no storage) until first used.
 struct SetStack {
     /// 1-based Fenwick tree over times 1…capacity.
-    var tree: [Int] = [0]
+    var tree: [Int] = []
     /// The line last used at each time (index 0 unused); `UInt64.max` once it moved on.
-    var owners: [UInt64] = [.max]
+    var owners: [UInt64] = []
     /// The next time to hand out (1-based).
     var clock = 1
     /// Lines currently held: the 1s in the tree.
@@ -106,7 +177,7 @@ struct SetStack {
 
     static let dead = UInt64.max
 
-    var capacity: Int { tree.count - 1 }
+    var capacity: Int { max(tree.count - 1, 0) }
     var isFull: Bool { clock > capacity }
 
     /// Removes the mark at `time` and returns the number of marks after it: the distance.
@@ -148,7 +219,7 @@ struct SetStack {
     mutating func compact(lastUse: inout [UInt64: Int]) {
         var kept: [UInt64] = [Self.dead]
         kept.reserveCapacity(live + 1)
-        for t in 1..<owners.count where owners[t] != Self.dead { kept.append(owners[t]) }
+        for t in owners.indices.dropFirst() where owners[t] != Self.dead { kept.append(owners[t]) }
         let capacity = max(8, 2 * live)
         for (t, line) in kept.enumerated() where t > 0 { lastUse[line] = t }
         kept.append(contentsOf: repeatElement(Self.dead, count: capacity + 1 - kept.count))
@@ -161,5 +232,34 @@ struct SetStack {
             if parent <= capacity { tree[parent] &+= tree[i] }
         }
         clock = live + 1
+    }
+}
+
+/// Stack-distance profiles the machine cannot hold: more than its physical memory (the
+/// check made before allocating), or an allocation the system refused.
+public struct StackDistanceMemoryError: Error, CustomStringConvertible, Equatable, Sendable {
+    public var sets: Int
+    /// How many profiles of `sets` sets (one per CPU).
+    public var profiles: Int
+    /// Bytes they need.
+    public var needed: Int
+    /// The machine's physical memory; nil when the system refused an allocation.
+    public var available: Int?
+    /// The settings at fault, as the message names them; by default the sizes themselves.
+    public var keys: String?
+
+    public init(sets: Int, profiles: Int, needed: Int, available: Int?, keys: String? = nil) {
+        self.sets = sets
+        self.profiles = profiles
+        self.needed = needed
+        self.available = available
+        self.keys = keys
+    }
+
+    public var description: String {
+        let keys = keys ?? "\(sets) sets × \(profiles) CPU\(profiles == 1 ? "" : "s")"
+        let need = CacheMemory.format(needed, roundingUp: true)
+        guard let available else { return "\(keys): the system refused the \(need) the miss-ratio profiler needs" }
+        return "\(keys): the miss-ratio profiler needs \(need); this machine has \(CacheMemory.format(available, roundingUp: false))"
     }
 }

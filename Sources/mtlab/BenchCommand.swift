@@ -10,7 +10,7 @@ struct BenchCommand: ParsableCommand {
         abstract: "Measure simulator throughput on the synthetic reference trace, or emulator speed (--guest).",
         discussion: """
             Rates are per second of thread CPU time, best of --repeats, each beside a baseline
-            (a bare LRU tag array) measured in the same run: compare ratios across machines. \
+            (a bare LRU tag array; for b, bare 8-CPU MESI tag arrays) measured in the same run: compare ratios across machines. \
             With --guest: guest MIPS of guests/bench/compute.c (or --program memory) untraced, traced into a counting \
             sink, and traced into a 4-CPU MESI simulator, with the slowdowns. Measure release builds.
             """)

@@ -41,8 +41,22 @@ struct MRCCommand: ParsableCommand {
         try reportingErrors {
             let configuration = try RunConfiguration.load(path: config, overrides: overrides)
             if let output { try OutputFiles.checkFile(output) }
-            let profiler = MissRatioProfiler(cpus: configuration.cpus, sets: sets ?? configuration.geometry.sets,
-                                             lineSize: configuration.geometry.lineSize)
+            // The profiles are checked against the machine's memory before anything is
+            // allocated; the message names what asked for their sets.
+            let cpus = "\(configuration.cpus) CPU\(configuration.cpus == 1 ? "" : "s")"
+            let profiler: MissRatioProfiler
+            if let sets {
+                profiler = try MissRatioProfiler(cpus: configuration.cpus, sets: sets, lineSize: configuration.geometry.lineSize,
+                                                 keys: "--sets \(sets) × \(cpus)")
+            } else {
+                do {
+                    profiler = try MissRatioProfiler(cpus: configuration.cpus, sets: configuration.geometry.sets,
+                                                     lineSize: configuration.geometry.lineSize,
+                                                     keys: "cache.sets × system.cpus: \(configuration.geometry.sets) sets × \(cpus)")
+                } catch {
+                    throw ConfigError(.outOfRange, place: configuration.file, key: "cache.sets", message: String(describing: error))
+                }
+            }
             try Runner.feed(configuration, into: profiler)
             let csv = profiler.curve(powersOfTwo: powersOfTwo).csv()
             if let output {

@@ -13,13 +13,32 @@ public final class MissRatioProfiler: AccessSink {
     private var profiles: [StackDistanceProfile]
 
     /// - Parameters: `sets` a power of two (1: fully associative); `lineSize` a power of two.
-    public init(cpus: Int, sets: Int, lineSize: Int) {
+    ///   `availableMemory`: what the profiles may take, by default the machine's physical memory;
+    ///   `keys`: the settings that chose `sets` and `cpus`, for the message.
+    /// Throws `StackDistanceMemoryError` when the profiles of `sets` sets for `cpus` CPUs need
+    /// more than that, before allocating anything, or when the system refuses their memory.
+    public init(cpus: Int, sets: Int, lineSize: Int, availableMemory: Int = CacheMemory.physicalBytes,
+                keys: String? = nil) throws(StackDistanceMemoryError) {
         precondition(lineSize >= 1 && lineSize & (lineSize - 1) == 0, "line size must be a power of two")
         self.cpus = cpus
         self.sets = sets
         self.lineSize = lineSize
         lineShift = UInt64(lineSize.trailingZeroBitCount)
-        profiles = [StackDistanceProfile](repeating: StackDistanceProfile(sets: sets), count: cpus)
+        try StackDistanceProfile.checkMemory(sets: sets, profiles: cpus, available: availableMemory, keys: keys)
+        var profiles: [StackDistanceProfile] = []
+        profiles.reserveCapacity(cpus)
+        for _ in 0..<cpus {
+            do {
+                profiles.append(try StackDistanceProfile(sets: sets))
+            } catch var refused {
+                // The message gives what all the CPUs' profiles need, as the check does.
+                refused.profiles = cpus
+                refused.needed = StackDistanceProfile.bytesNeeded(sets: sets, profiles: cpus)
+                refused.keys = keys
+                throw refused
+            }
+        }
+        self.profiles = profiles
     }
 
     /// Splits each access into line accesses, in ascending order as the simulator does
@@ -115,10 +134,22 @@ public struct MissRatioCurve: Sendable {
                 rows.append(Row(cpu: cpu, ways: w, accesses: p.accesses, misses: w <= limit ? curve[w - 1] : p.misses(ways: w)))
             }
         }
-        let curves = profiles.map { $0.missCurve(maximumWays: totalLimit) }
+        // The totals from the CPUs' histograms summed (misses are linear in them): one curve of
+        // totalLimit values, not one per CPU of the longest CPU's length.
+        var histogram = [UInt64](repeating: 0, count: totalLimit + 1)
+        var tail: UInt64 = 0
+        for p in profiles {
+            tail &+= p.infiniteDistance
+            for (d, n) in p.histogram.enumerated() { histogram[d] &+= n }
+        }
+        var totals = [UInt64](repeating: 0, count: totalLimit)
+        for w in stride(from: totalLimit, through: 1, by: -1) {
+            tail &+= histogram[w]  // misses(w) = infinite + Σ_{d ≥ w} histogram[d]
+            totals[w - 1] = tail
+        }
         let accesses = profiles.reduce(0) { $0 &+ $1.accesses }
         for w in chosen(totalLimit, 0) {
-            rows.append(Row(cpu: nil, ways: w, accesses: accesses, misses: curves.reduce(0) { $0 &+ $1[w - 1] }))
+            rows.append(Row(cpu: nil, ways: w, accesses: accesses, misses: totals[w - 1]))
         }
         self.rows = rows
     }
@@ -127,12 +158,27 @@ public struct MissRatioCurve: Sendable {
     /// `bytes` = lines × line size give the cache size.
     public func csv() -> String {
         var out = Self.columns.joined(separator: ",") + "\n"
+        let lineShift = lineSize.trailingZeroBitCount
         for r in rows {
-            let lines = sets * r.ways
-            out += [r.cpu.map(String.init) ?? "total", String(sets), String(r.ways), String(lines),
-                    String(lines * lineSize), String(r.accesses), String(r.misses),
+            // sets × ways × line size can pass 2^64 (2^30 sets, millions of lines in one set):
+            // exact in 128 bits, since sets ≤ 2^30 and line_size ≤ 2^12 leave room.
+            let lines = UInt64(sets).multipliedFullWidth(by: UInt64(r.ways))
+            let bytes = (high: lines.high &<< lineShift | (lineShift == 0 ? 0 : lines.low &>> (64 - lineShift)),
+                         low: lines.low &<< lineShift)
+            out += [r.cpu.map(String.init) ?? "total", String(sets), String(r.ways), decimal128(lines),
+                    decimal128(bytes), String(r.accesses), String(r.misses),
                     fixedPoint(r.missRatio, machineDecimals)].joined(separator: ",") + "\n"
         }
         return out
     }
+}
+
+/// A 128-bit unsigned value in decimal.
+func decimal128(_ value: (high: UInt64, low: UInt64)) -> String {
+    guard value.high != 0 else { return String(value.low) }
+    let chunk: UInt64 = 10_000_000_000_000_000_000  // 10^19, the largest power of ten below 2^64
+    let (high, remainder) = value.high.quotientAndRemainder(dividingBy: chunk)
+    let (low, digits) = chunk.dividingFullWidth((remainder, value.low))
+    let tail = String(digits)
+    return decimal128((high, low)) + String(repeating: "0", count: 19 - tail.count) + tail
 }
