@@ -9,7 +9,7 @@ import MTrace
 /// change no RRPV.
 public enum BRRIPReplacement: ReplacementPolicy {
     public static let name = "brrip"
-    public static let summary = "bimodal RRIP: as `srrip`, but fills at 3, or at 2 with probability 1/32 (seeded)"
+    public static let summary = "bimodal RRIP: as `srrip`, but fills at 3, or at 2 with probability 1/32 from the seeded stream"
     public static var drawsRandomNumbers: Bool { true }
     /// A fill inserts at "long" once in this many draws.
     public static let longInsertionOdds: UInt64 = 32

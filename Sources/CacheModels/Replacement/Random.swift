@@ -5,7 +5,7 @@ import MTrace
 /// only when the set is full; hits, fills, copy-back and invalidations draw nothing.
 public enum RandomReplacement: ReplacementPolicy {
     public static let name = "random"
-    public static let summary = "a random way, drawn from the seeded stream"
+    public static let summary = "a random way, `SplitMix64.next() % ways` from the seeded stream"
     public static var drawsRandomNumbers: Bool { true }
 
     @inlinable @inline(__always)

@@ -19,7 +19,7 @@ import Coherence
 /// | `cache.sets` | integer | give `sets` or `size` | a power of two ≥ 1, sets × ways ≤ 2^30 | sets per cache; 1 is fully associative |
 /// | `cache.size` | integer | give `sets` or `size` | bytes: a multiple of ways × line_size giving a power-of-two set count | capacity per cache |
 /// | `cache.ways` | integer | 8 | 1…1024; for `plru` a power of two ≤ 64 | lines per set |
-/// | `cache.replacement` | string | `lru` | `lru`, `fifo`, `random`, `plru` | which way of a full set is evicted |
+/// | `cache.replacement` | string | `lru` | `lru` (the least recently used way), `fifo` (the way filled longest ago), `random` (a random way, `SplitMix64.next() % ways` from the seeded stream), `plru` (tree pseudo-LRU), `srrip` (static RRIP: 2-bit RRPV, 0 on a hit, 2 on a fill, evict the first 3), `brrip` (bimodal RRIP: as `srrip`, but fills at 3, or at 2 with probability 1/32 from the seeded stream), `lfu` (the least frequently used way since its fill), `mru` (the most recently used way) | which way of a full set is evicted (invalid ways are filled first, lowest way first) |
 /// | `coherence.protocol` | string | `mesi` | `none`, `msi`, `mesi`, `moesi` | the protocol joining the caches; `none` is share-nothing |
 /// | `machine.ram` | integer | 134217728 (128 MiB) | bytes: a multiple of 4096, 4 KiB…64 GiB | emulated RAM at 0x8000_0000 (emulated workloads only, as are all `machine` keys) |
 /// | `machine.quantum` | integer | 100 | 1…2^30 | instructions a hart runs per turn of the deterministic round-robin scheduler |
