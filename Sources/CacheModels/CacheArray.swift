@@ -7,11 +7,15 @@ import Darwin
 
 /// The tag store of one set-associative cache: per way a tag, a one-byte state, a 32-bit
 /// word for the owner (the coherence engine keeps its line-record index there, so a hit
-/// needs no hash lookup), and the replacement policy's state.
+/// needs no hash lookup), and the replacement policy's state (``ReplacementState``).
 ///
 /// A value with flat, manually managed storage: the hot loop reaches it through an
 /// `UnsafeMutablePointer<CacheArray>` with no reference counting or exclusivity checks.
 /// Call ``deallocate()`` exactly once. Slots are numbered `set * ways + way`.
+///
+/// The replacement hooks (``touch(slot:_:)``, ``victim(set:_:)``, ``fill(slot:line:state:payload:_:)``)
+/// take the policy as a type, so that each caller is specialised for it; the caller
+/// passes the type of the cache's ``replacement`` (``ReplacementPolicies`` picks it once).
 public struct CacheArray {
     public let geometry: CacheGeometry
     public let replacement: ReplacementKind
@@ -22,19 +26,15 @@ public struct CacheArray {
     public let states: UnsafeMutablePointer<UInt8>
     /// The owner's word per slot.
     public let payloads: UnsafeMutablePointer<UInt32>
-    /// LRU: tick of last use; FIFO: tick of fill; 0 for an invalid way. Unused by random and plru.
-    @usableFromInline let stamps: UnsafeMutablePointer<UInt64>
-    /// PLRU: one word of tree bits per set (ways ≤ 64).
-    @usableFromInline let treeBits: UnsafeMutablePointer<UInt64>
-    @usableFromInline var tick: UInt64 = 0
-    @usableFromInline var random: SplitMix64
+    /// The policy's words and stream.
+    public var policyState: ReplacementState
 
     /// Largest ways for `plru` (its tree bits fit one word).
-    public static let maximumPLRUWays = 64
+    public static let maximumPLRUWays = PLRUReplacement.maximumWays
 
-    /// Bytes per slot: a tag (8), a state (1), an owner word (4) and a stamp (8).
+    /// Bytes per slot: a tag (8), a state (1), an owner word (4) and a policy word (8).
     public static let bytesPerSlot = 8 + 1 + 4 + 8
-    /// Bytes per set: a word of PLRU tree bits.
+    /// Bytes per set: a policy word.
     public static let bytesPerSet = 8
 
     /// The bytes one cache of `geometry` allocates (and touches) when it is made, whatever
@@ -43,12 +43,12 @@ public struct CacheArray {
         geometry.sets * geometry.ways * bytesPerSlot + geometry.sets * bytesPerSet
     }
 
-    /// - Parameter seed: the state of this cache's SplitMix64 stream for `random`.
-    /// Throws ``GeometryError`` for a way count `plru` cannot serve and ``CacheMemoryError``
-    /// when the system refuses the memory.
+    /// - Parameter seed: the state of this cache's SplitMix64 stream (for `random`, `brrip`).
+    /// Throws ``GeometryError`` for a way count the policy cannot serve and
+    /// ``CacheMemoryError`` when the system refuses the memory.
     public init(geometry: CacheGeometry, replacement: ReplacementKind, seed: UInt64) throws {
-        if replacement == .plru, geometry.ways & (geometry.ways - 1) != 0 || geometry.ways > Self.maximumPLRUWays {
-            throw GeometryError(key: "ways", message: "must be a power of two ≤ \(Self.maximumPLRUWays) for plru replacement, got \(geometry.ways)")
+        if !replacement.supports(ways: geometry.ways) {
+            throw GeometryError(key: "ways", message: "must be \(replacement.waysRequirement ?? "") for \(replacement) replacement, got \(geometry.ways)")
         }
         self.geometry = geometry
         self.replacement = replacement
@@ -57,9 +57,9 @@ public struct CacheArray {
         // calloc: memory the system cannot give is an error, not a trap, and zeroed pages
         // cost nothing until touched.
         let tags = calloc(slots, 8), states = calloc(slots, 1), payloads = calloc(slots, 4)
-        let stamps = calloc(slots, 8), treeBits = calloc(geometry.sets, 8)
-        guard let tags, let states, let payloads, let stamps, let treeBits else {
-            for p in [tags, states, payloads, stamps, treeBits] { free(p) }
+        let wayWords = calloc(slots, 8), setWords = calloc(geometry.sets, 8)
+        guard let tags, let states, let payloads, let wayWords, let setWords else {
+            for p in [tags, states, payloads, wayWords, setWords] { free(p) }
             throw CacheMemoryError(geometry: geometry, caches: 1, needed: Self.bytesNeeded(for: geometry), available: nil,
                                    keys: "cache.sets × cache.ways")
         }
@@ -67,14 +67,13 @@ public struct CacheArray {
         self.tags.update(repeating: Self.noLine, count: slots)
         self.states = states.bindMemory(to: UInt8.self, capacity: slots)
         self.payloads = payloads.bindMemory(to: UInt32.self, capacity: slots)
-        self.stamps = stamps.bindMemory(to: UInt64.self, capacity: slots)
-        self.treeBits = treeBits.bindMemory(to: UInt64.self, capacity: geometry.sets)
-        random = SplitMix64(seed: seed)
+        policyState = ReplacementState(ways: geometry.ways, wayWords: wayWords.bindMemory(to: UInt64.self, capacity: slots),
+                                       setWords: setWords.bindMemory(to: UInt64.self, capacity: geometry.sets), seed: seed)
     }
 
     public func deallocate() {
         free(tags); free(states); free(payloads)
-        free(stamps); free(treeBits)
+        free(policyState.wayWords); free(policyState.setWords)
     }
 
     @inlinable public var slotCount: Int { geometry.sets * ways }
@@ -110,86 +109,39 @@ public struct CacheArray {
         return -1
     }
 
-    /// Records a hit on `slot` (LRU and PLRU update; FIFO and random do nothing).
+    /// Records a hit on `slot`.
     @inlinable @inline(__always)
-    public mutating func touch(slot: Int) {
-        switch replacement {
-        case .lru:
-            tick &+= 1
-            stamps[slot] = tick
-        case .plru:
-            touchTree(slot: slot)
-        case .fifo, .random:
-            break
-        }
+    public mutating func touch<P: ReplacementPolicy>(slot: Int, _ policy: P.Type) {
+        P.hit(&policyState, slot: slot)
     }
 
     /// The slot to fill in `set`: the lowest-numbered invalid way, else the policy's victim.
+    /// The rule for invalid ways is the cache's, the same for every policy.
     @inlinable @inline(__always)
-    public mutating func victim(set: Int) -> Int {
+    public mutating func victim<P: ReplacementPolicy>(set: Int, _ policy: P.Type) -> Int {
         let base = set &* ways
-        switch replacement {
-        case .lru, .fifo:
-            // The oldest stamp: last use for LRU, fill for FIFO. Invalid ways have stamp 0
-            // and the first minimum wins, so this is also the lowest-numbered invalid way.
-            var best = base
-            var oldest = stamps[base]
-            for slot in (base &+ 1)..<(base &+ ways) where stamps[slot] < oldest {
-                oldest = stamps[slot]
-                best = slot
-            }
-            return best
-        case .random:
-            for slot in base..<(base &+ ways) where states[slot] == 0 { return slot }
-            return base &+ Int(truncatingIfNeeded: random.next() % UInt64(ways))
-        case .plru:
-            for slot in base..<(base &+ ways) where states[slot] == 0 { return slot }
-            // Follow the tree bits from the root: 0 goes left, 1 goes right.
-            let bits = treeBits[set]
-            var node = 1
-            while node < ways { node = node &* 2 &+ Int(truncatingIfNeeded: bits >> UInt64(node) & 1) }
-            return base &+ (node &- ways)
+        var slot = base
+        while slot < base &+ ways {
+            if states[slot] == 0 { return slot }
+            slot &+= 1
         }
+        return P.victim(&policyState, set: set, base: base)
     }
 
-    /// Puts `line` into `slot` with `state` (non-zero) and `payload`; a fill counts as a use.
+    /// Puts `line` into `slot` with `state` (non-zero) and `payload`, and tells the policy.
     @inlinable @inline(__always)
-    public mutating func fill(slot: Int, line: UInt64, state: UInt8, payload: UInt32) {
+    public mutating func fill<P: ReplacementPolicy>(slot: Int, line: UInt64, state: UInt8, payload: UInt32, _ policy: P.Type) {
         tags[slot] = line
         states[slot] = state
         payloads[slot] = payload
-        switch replacement {
-        case .lru, .fifo:
-            tick &+= 1
-            stamps[slot] = tick
-        case .plru:
-            touchTree(slot: slot)
-        case .random:
-            break
-        }
+        P.fill(&policyState, slot: slot)
     }
 
-    /// Leaves `slot` invalid (free for the next fill in its set).
+    /// Leaves `slot` invalid (free for the next fill in its set). The policy is not told:
+    /// an invalidation changes no replacement state, and the cache fills invalid ways first.
     @inlinable @inline(__always)
     public func invalidate(slot: Int) {
         tags[slot] = Self.noLine
         states[slot] = 0
-        stamps[slot] = 0  // so that LRU and FIFO pick it first (see victim(set:))
-    }
-
-    /// Sets every node on the way's path to point away from it (1 = the way is in the left half).
-    @inlinable @inline(__always)
-    mutating func touchTree(slot: Int) {
-        let set = slot / ways
-        let way = slot &- set &* ways
-        var bits = treeBits[set]
-        var node = way &+ ways
-        while node > 1 {
-            let parent = node >> 1
-            let bit = UInt64(1) << UInt64(parent)
-            if node & 1 == 0 { bits |= bit } else { bits &= ~bit }
-            node = parent
-        }
-        treeBits[set] = bits
     }
 }

@@ -154,7 +154,9 @@ struct CoherenceEngine {
 
     // MARK: Batches
 
-    mutating func apply(_ batch: UnsafeBufferPointer<Access>) throws {
+    /// Simulates one batch with the hooks of `P`, the type of `configuration.replacement`
+    /// (``CoherenceSimulator`` picks the specialisation once, through ``batchFunction(for:)``).
+    mutating func apply<P: ReplacementPolicy>(_ batch: UnsafeBufferPointer<Access>, _ policy: P.Type) throws {
         let lineMask = UInt64(lineSize - 1)
         let count = batch.count
         for i in 0..<count {
@@ -185,16 +187,16 @@ struct CoherenceEngine {
             var known = -1
             if line == last && fastPaths {
                 if found >= 0 {
-                    if privateHit(cpu: cpu, slot: found, lo: lo, size: Int(size), kind: access.kind) { continue }
+                    if privateHit(cpu: cpu, slot: found, lo: lo, size: Int(size), kind: access.kind, P.self) { continue }
                 } else {
                     known = try lines.index(of: line, cpu: cpu)
-                    if privateMiss(cpu: cpu, line: line, index: known, lo: lo, size: Int(size), kind: access.kind) { continue }
+                    if privateMiss(cpu: cpu, line: line, index: known, lo: lo, size: Int(size), kind: access.kind, P.self) { continue }
                 }
             }
             // One line access per touched line, in ascending order (spec §2).
             while true {
                 let hi = line == last ? Int((access.address &+ (size &- 1)) & lineMask) &+ 1 : lineSize
-                let index = try lineAccess(cpu: cpu, line: line, found: found, known: known, lo: lo, hi: hi, kind: access.kind)
+                let index = try lineAccess(cpu: cpu, line: line, found: found, known: known, lo: lo, hi: hi, kind: access.kind, P.self)
                 if checkInvariants { try checkInvariant(line: line, index: index, after: cpu) }
                 if line == last { break }
                 line &+= 1
@@ -205,6 +207,26 @@ struct CoherenceEngine {
         }
     }
 
+    /// A batch applier: ``apply(_:_:)`` specialised for one policy.
+    typealias BatchFunction = (inout CoherenceEngine, UnsafeBufferPointer<Access>) throws -> Void
+
+    /// The specialisation of ``apply(_:_:)`` for `kind`, looked up once per run: the closure
+    /// is made where the policy's type is concrete, so its loop calls the hooks directly.
+    static func batchFunction(for kind: ReplacementKind) -> BatchFunction {
+        struct Pick: ReplacementPolicyVisitor {
+            let name: String
+            var picked: BatchFunction?
+            mutating func visit<P: ReplacementPolicy>(_: P.Type) {
+                if picked == nil && P.name == name { picked = { engine, batch in try engine.apply(batch, P.self) } }
+            }
+        }
+        var pick = Pick(name: kind.rawValue)
+        ReplacementPolicies.visitAll(&pick)
+        // A ReplacementKind is made only from the registry, so its policy is there.
+        guard let picked = pick.picked else { preconditionFailure("replacement policy \(kind) is not registered") }
+        return picked
+    }
+
     // MARK: One line access
 
     /// The most common line access, done with the least work: a hit on a line only this CPU
@@ -212,14 +234,14 @@ struct CoherenceEngine {
     /// byte masks. Returns false, having changed nothing, when the access is not of that kind.
     // (`@_transparent` because `@inline(__always)` left these calls out of line in `apply`.)
     @_transparent
-    mutating func privateHit(cpu c: Int, slot: Int, lo: Int, size: Int, kind: AccessKind) -> Bool {
+    mutating func privateHit<P: ReplacementPolicy>(cpu c: Int, slot: Int, lo: Int, size: Int, kind: AccessKind, _: P.Type) -> Bool {
         let cache = caches + c
         let write = kind != .load
         let record = lines.record(Int(cache.pointee.payloads[slot]))
         // No detail block: no other CPU ever touched the line (and this one holds it), so
         // no peer holds it either and the hit's transition needs no snoop.
         guard record.pointee.detail < 0 else { return false }
-        cache.pointee.touch(slot: slot)
+        cache.pointee.touch(slot: slot, P.self)
         let state = UInt64(cache.pointee.states[slot])
         let next = write ? storeHits : loadHits
         cache.pointee.states[slot] = UInt8(truncatingIfNeeded: next.states >> (state &* 8))
@@ -232,7 +254,8 @@ struct CoherenceEngine {
     /// peer holds it, it was never invalidated and it has no detail block), with one-word
     /// byte masks. Returns false, having changed nothing, when the access is not of that kind.
     @_transparent
-    mutating func privateMiss(cpu c: Int, line: UInt64, index: Int, lo: Int, size: Int, kind: AccessKind) -> Bool {
+    mutating func privateMiss<P: ReplacementPolicy>(cpu c: Int, line: UInt64, index: Int, lo: Int, size: Int, kind: AccessKind,
+                                                    _: P.Type) -> Bool {
         let record = lines.record(index)
         guard record.pointee.detail < 0 && Int(record.pointee.soleCPU) == c else { return false }
         let cache = caches + c
@@ -244,7 +267,7 @@ struct CoherenceEngine {
         record.pointee.misses &+= 1
         countPrivateAccess(record, cpu: c, lo: lo, size: size, kind: kind)
         let set = Int(truncatingIfNeeded: line & setMask)
-        let victim = cache.pointee.victim(set: set)
+        let victim = cache.pointee.victim(set: set, P.self)
         let victimState = cache.pointee.states[victim]
         if victimState != 0 {
             counter.pointee.evictions &+= 1
@@ -252,7 +275,7 @@ struct CoherenceEngine {
             if tracksPresence { lines.present(Int(cache.pointee.payloads[victim])).pointee &= ~cb }
         }
         cache.pointee.fill(slot: victim, line: line, state: write ? privateStoreFill : privateLoadFill,
-                           payload: UInt32(truncatingIfNeeded: index))
+                           payload: UInt32(truncatingIfNeeded: index), P.self)
         if tracksPresence { lines.present(index).pointee |= cb }
         return true
     }
@@ -281,8 +304,8 @@ struct CoherenceEngine {
     /// Out of line on purpose: inlined beside the fast paths it cost them registers, and
     /// (a) ran 10–15 % slower.
     @inline(never)
-    mutating func lineAccess(cpu c: Int, line: UInt64, found: Int, known: Int, lo: Int, hi: Int, kind: AccessKind)
-        throws(OutOfMemoryError) -> Int {
+    mutating func lineAccess<P: ReplacementPolicy>(cpu c: Int, line: UInt64, found: Int, known: Int, lo: Int, hi: Int,
+                                                   kind: AccessKind, _: P.Type) throws(OutOfMemoryError) -> Int {
         let cb = UInt64(1) << UInt64(c)
         let write = kind != .load
         let bytes = ByteRange(lo: lo, hi: hi)
@@ -295,7 +318,7 @@ struct CoherenceEngine {
         if found >= 0 {
             let state = cache.pointee.states[found]
             index = Int(cache.pointee.payloads[found])
-            cache.pointee.touch(slot: found)
+            cache.pointee.touch(slot: found, P.self)
             // Most hits change nothing (the table says so): skip the cell.
             if (write ? storeHits : loadHits).silent >> state & 1 == 0 {
                 let t = transition(state, write ? .store : .load)
@@ -343,7 +366,7 @@ struct CoherenceEngine {
                 transferCounts[supplier &* cpus &+ c] &+= 1
             }
             let t = transition(LineState.invalid.rawValue, event)
-            let victim = cache.pointee.victim(set: set)
+            let victim = cache.pointee.victim(set: set, P.self)
             let victimState = cache.pointee.states[victim]
             if victimState != 0 {
                 counter.pointee.evictions &+= 1
@@ -353,7 +376,7 @@ struct CoherenceEngine {
                     lines.present(Int(cache.pointee.payloads[victim])).pointee &= ~cb
                 }
             }
-            cache.pointee.fill(slot: victim, line: line, state: t.next, payload: UInt32(truncatingIfNeeded: index))
+            cache.pointee.fill(slot: victim, line: line, state: t.next, payload: UInt32(truncatingIfNeeded: index), P.self)
             if tracksPresence { lines.present(index).pointee |= cb }
         }
 

@@ -11,6 +11,8 @@ import MTrace
 public final class CoherenceSimulator: AccessSink {
     public let configuration: SimulatorConfiguration
     private var engine: CoherenceEngine
+    /// The engine's batch loop, specialised for the configured replacement policy.
+    private let applyBatch: CoherenceEngine.BatchFunction
 
     /// Throws ``ConfigurationError`` for a CPU count outside 1...64,
     /// `CacheModels.GeometryError` for a geometry the replacement policy cannot serve and
@@ -19,6 +21,7 @@ public final class CoherenceSimulator: AccessSink {
     public init(_ configuration: SimulatorConfiguration) throws {
         self.configuration = configuration
         engine = try CoherenceEngine(configuration)
+        applyBatch = CoherenceEngine.batchFunction(for: configuration.replacement)
     }
 
     /// Set by ``finish()``, which gave the line table away.
@@ -31,7 +34,7 @@ public final class CoherenceSimulator: AccessSink {
     /// ``InvariantViolation`` in checking mode. After an error the simulator cannot go on.
     public func consume(_ accesses: UnsafeBufferPointer<Access>) throws {
         precondition(!finished, "a finished simulator takes no more accesses")
-        try engine.apply(accesses)
+        try applyBatch(&engine, accesses)
     }
 
     /// The counters and line statistics so far (a copy: the simulator may go on).

@@ -7,7 +7,7 @@ public struct SimulatorConfiguration: Equatable, Sendable {
     public var geometry: CacheGeometry
     public var replacement: ReplacementKind
     public var coherence: CoherenceProtocol
-    /// Seeds the `random` replacement policy (each CPU's cache draws from its own stream).
+    /// Seeds the `random` and `brrip` replacement policies (each CPU's cache draws from its own stream).
     public var seed: UInt64
     /// Verify the single-writer / multiple-reader invariant after every line access (slow).
     public var checkInvariants: Bool

@@ -175,7 +175,7 @@ struct EngineVersusReferenceTests {
         var failures = 0
         for p in CoherenceProtocol.allCases {
             for policy in ReplacementKind.allCases {
-                if policy == .plru && shape.ways & (shape.ways - 1) != 0 { continue }
+                if !policy.supports(ways: shape.ways) { continue }
                 for t in 0..<shape.traces {
                     let seed = UInt64(shape.cpus * 1_000_003 + shape.lineSize * 7919 + t)
                     var gen = shape.generator(seed: seed)
@@ -202,7 +202,7 @@ struct EngineVersusReferenceTests {
         for shape in engineShapes {
             for p in CoherenceProtocol.allCases {
                 for policy in ReplacementKind.allCases {
-                    if policy == .plru && shape.ways & (shape.ways - 1) != 0 { continue }
+                    if !policy.supports(ways: shape.ways) { continue }
                     for t in 0..<perConfiguration {
                         let seed = 0xDEAD_0000 &+ UInt64(t) &* 7_777 &+ UInt64(shape.cpus * 131 + shape.lineSize)
                         var gen = shape.generator(seed: seed, lines: t % 2 == 0 ? nil : 3 + t % 7)
@@ -271,8 +271,8 @@ struct EngineVersusReferenceTests {
         ]
         for p in CoherenceProtocol.allCases {
             for policy in ReplacementKind.allCases {
-                // The seed only matters to random replacement.
-                for seed in policy == .random ? [0, UInt64.max, 0x9E37_79B9_7F4A_7C15] : [1] {
+                // The seed only matters to policies that draw (random, brrip).
+                for seed in policy.drawsRandomNumbers ? [0, UInt64.max, 0x9E37_79B9_7F4A_7C15] : [1] {
                     for (sets, ways, lineSize) in [(1, 2, 64), (2, 1, 4096), (4, 4, 2)] {
                         let cfg = SimulatorConfiguration(cpus: 2, geometry: try CacheGeometry(sets: sets, ways: ways, lineSize: lineSize),
                                                          replacement: policy, coherence: p, seed: seed)
@@ -281,12 +281,14 @@ struct EngineVersusReferenceTests {
                 }
             }
         }
-        // Random replacement under extreme seeds, every CPU drawing.
+        // Random replacement and BRRIP under extreme seeds, every CPU drawing.
         for seed in [0, UInt64.max] {
-            var gen = ReferenceTraceGenerator(seed: seed, cpus: 64, lineSize: 8, lines: 40)
-            let cfg = SimulatorConfiguration(cpus: 64, geometry: try CacheGeometry(sets: 2, ways: 4, lineSize: 8),
-                                             replacement: .random, coherence: .moesi, seed: seed)
-            _ = checkEngine(cfg, gen.trace(count: 500))
+            for policy in ReplacementKind.allCases where policy.drawsRandomNumbers {
+                var gen = ReferenceTraceGenerator(seed: seed, cpus: 64, lineSize: 8, lines: 40)
+                let cfg = SimulatorConfiguration(cpus: 64, geometry: try CacheGeometry(sets: 2, ways: 4, lineSize: 8),
+                                                 replacement: policy, coherence: .moesi, seed: seed)
+                _ = checkEngine(cfg, gen.trace(count: 500))
+            }
         }
     }
 

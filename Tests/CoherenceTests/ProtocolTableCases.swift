@@ -455,6 +455,38 @@ enum ProtocolTableCases {
             HandCase(name: "8-way set", coherence: .mesi, cpus: 1, sets: 1, ways: 8, replacement: .lru,
                      trace: trace8, counters: c(hits: 3, misses: 9, cold: 9, evictions: 1, n: 12),
                      states: [st(0x0, false), st(0x80, true), st(0x180, true), st(0x200, true)]),
+            // MRU on trace4: A..D fill ways 0..3; B, A, D hit (D most recent). E evicts D (way 3)
+            // and becomes most recent; A, B, C hit. hits 6, misses 5 (all cold), evictions 1.
+            HandCase(name: "4-way set", coherence: .mesi, cpus: 1, sets: 1, ways: 4, replacement: .mru,
+                     trace: trace4, counters: c(hits: 6, misses: 5, cold: 5, evictions: 1, n: 11),
+                     states: [st(0x0, true), st(0x40, true), st(0x80, true), st(0xC0, false), st(0x100, true)]),
+            // LFU on trace4: fills count 1; B, A, D hit → A2 B2 C1 D2. E evicts C (way 2, count 1);
+            // A, B hit → A3 B3 E1 D2. C evicts E (lowest count). hits 5, misses 6, evictions 2.
+            HandCase(name: "4-way set", coherence: .mesi, cpus: 1, sets: 1, ways: 4, replacement: .lfu,
+                     trace: trace4, counters: c(hits: 5, misses: 6, cold: 5, evictions: 2, n: 11),
+                     states: [st(0x0, true), st(0x40, true), st(0x80, true), st(0xC0, true), st(0x100, false)]),
+            // SRRIP on trace4: fills at 2, hits set 0: A0 B0 C2 D0 before E; no way at 3, so all
+            // age by 1 → C3, E replaces C (E2, others 1); A, B hit → 0. C: no 3, age → E3 → C
+            // replaces E. hits 5, misses 6, evictions 2.
+            HandCase(name: "4-way set", coherence: .mesi, cpus: 1, sets: 1, ways: 4, replacement: .srrip,
+                     trace: trace4, counters: c(hits: 5, misses: 6, cold: 5, evictions: 2, n: 11),
+                     states: [st(0x0, true), st(0x40, true), st(0x80, true), st(0xC0, true), st(0x100, false)]),
+            // SRRIP, 2 ways, A B A B C D A: A0 B0; C ages both by 3 and evicts A (way 0): C2 B3;
+            // D evicts B (at 3): C2 D2; A ages both by 1 and evicts C. hits 2, misses 5 (4 cold).
+            HandCase(name: "2-way set, ageing by more than one", coherence: .mesi, cpus: 1, sets: 1, ways: 2,
+                     replacement: .srrip, trace: ([0, 1, 0, 1, 2, 3, 0] as [UInt64]).map { .r(0, $0 * 0x40) },
+                     counters: c(hits: 2, misses: 5, cold: 4, evictions: 3, n: 7),
+                     states: [st(0x0, true), st(0x40, false), st(0x80, false), st(0xC0, true)]),
+            // BRRIP, seed 1 (CPU 0's stream starts at 1), 2 ways, A B C D E F G F. Draws, one per
+            // fill, next() % 32 (computed with a few lines of Python): 1, 7, 30, 11, 25, 0, 5, …
+            // Fills A..E insert at 3 and each of C, D, E evicts way 0 (the first at 3); F's draw
+            // is 0, so F inserts at 2 (F2 B3) and G evicts B (way 1), not F; F hits.
+            // hits 1, misses 7 (all cold), evictions 5. (With every fill at 3, G would evict F.)
+            HandCase(name: "2-way set, one long insertion in 32", coherence: .mesi, cpus: 1, sets: 1, ways: 2,
+                     replacement: .brrip, seed: 1,
+                     trace: ([0, 1, 2, 3, 4, 5, 6, 5] as [UInt64]).map { .r(0, $0 * 0x40) },
+                     counters: c(hits: 1, misses: 7, cold: 7, evictions: 5, n: 8),
+                     states: [st(0x40, false), st(0x100, false), st(0x140, true), st(0x180, true)]),
             // ways == 1: PLRU has no bits and always picks way 0.
             HandCase(name: "1-way set", coherence: .mesi, cpus: 1, sets: 1, ways: 1, replacement: .plru,
                      trace: [.r(0, 0x0), .r(0, 0x40), .r(0, 0x0)],

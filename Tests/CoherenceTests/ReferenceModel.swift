@@ -11,7 +11,7 @@
 //    range covers, or the whole cache when size == 0. They are not accesses: they
 //    touch no counter except `writebacks` (one per dirty line written back or
 //    dropped), do not mark lines as touched, and do not change replacement state
-//    (LRU recency, FIFO fill order, PLRU bits).
+//    (LRU/MRU recency, FIFO fill order, PLRU bits, RRPVs, LFU counts).
 //  * Copy-back: MSI M→S; MESI M→E; MOESI M→E, O→S; protocol none: dirty→clean.
 //  * Invalidate: the way becomes free; a later miss there is a replacement miss.
 //  * A data access of size 0 covers no byte and so makes no line access.
@@ -90,6 +90,10 @@ struct ReferenceModel {
         var lastUse = 0
         /// Clock value of the fill (FIFO).
         var filledAt = 0
+        /// Re-reference prediction value, 0...3 (SRRIP, BRRIP).
+        var rrpv = 0
+        /// Hits since the fill, plus one (LFU).
+        var uses = 0
     }
 
     struct Cache {
@@ -97,7 +101,7 @@ struct ReferenceModel {
         var sets: [[Way]]
         /// plru[s][node], nodes 1...ways-1 (index 0 unused).
         var plru: [[Int]]
-        /// SplitMix64 state of the random policy.
+        /// SplitMix64 state of the random and brrip policies.
         var randomState: UInt64
         /// Advances on every hit and fill.
         var clock = 0
@@ -399,15 +403,22 @@ struct ReferenceModel {
         }
         let w = victim!
         caches[c].clock += 1
+        var rrpv = 2  // SRRIP inserts at 2^M − 2 with M = 2
+        if configuration.replacement == .brrip {
+            // BRRIP: one draw per fill, whether or not the set was full; 1 in 32 inserts at 2.
+            rrpv = Self.splitMix64(&caches[c].randomState) % 32 == 0 ? 2 : 3
+        }
         caches[c].sets[s][w] = Way(valid: true, line: L, state: state,
-                                   lastUse: caches[c].clock, filledAt: caches[c].clock)
+                                   lastUse: caches[c].clock, filledAt: caches[c].clock, rrpv: rrpv, uses: 1)
         plruTouch(cpu: c, set: s, way: w)
     }
 
-    /// A hit: LRU recency and PLRU bits.
+    /// A hit: LRU/MRU recency, PLRU bits, RRPV 0 (hit priority), one more LFU use.
     private mutating func touch(cpu c: Int, set s: Int, way w: Int) {
         caches[c].clock += 1
         caches[c].sets[s][w].lastUse = caches[c].clock
+        caches[c].sets[s][w].rrpv = 0
+        caches[c].sets[s][w].uses += 1
         plruTouch(cpu: c, set: s, way: w)
     }
 
@@ -427,6 +438,20 @@ struct ReferenceModel {
         case .random:
             let r = Self.splitMix64(&caches[c].randomState)
             return Int(r % UInt64(ways))
+        case .mru:
+            var best = 0
+            for w in 0..<ways where set[w].lastUse > set[best].lastUse { best = w }
+            return best
+        case .lfu:
+            var best = 0
+            for w in 0..<ways where set[w].uses < set[best].uses { best = w }
+            return best
+        case .srrip, .brrip:
+            // Jaleel et al.: the first way predicted "distant" (3); if none, age every way.
+            while true {
+                for w in 0..<ways where caches[c].sets[s][w].rrpv == 3 { return w }
+                for w in 0..<ways { caches[c].sets[s][w].rrpv += 1 }
+            }
         case .plru:
             if ways == 1 { return 0 }
             var node = 1
@@ -443,6 +468,8 @@ struct ReferenceModel {
                 }
             }
             return lo
+        default:
+            preconditionFailure("the reference model has no \(configuration.replacement) replacement")
         }
     }
 

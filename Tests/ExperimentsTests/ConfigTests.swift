@@ -142,13 +142,24 @@ private func failure(_ text: String, _ overrides: [String] = [], file: String = 
         let ways = failure(minimal + "\nways = 0\n")
         #expect(ways?.key == "cache.ways")
         #expect(ways?.description.contains("got 0") == true)
-        let replacement = failure(minimal + "\nreplacement = \"lfu\"\n")
+        let replacement = failure(minimal + "\nreplacement = \"lfru\"\n")
         #expect(replacement?.kind == .outOfRange)
-        #expect(replacement?.description.contains("cache.replacement must be one of lru, fifo, random, plru, got string \"lfu\"") == true)
+        #expect(replacement?.description.contains(
+            "cache.replacement must be one of lru, fifo, random, plru, srrip, brrip, lfu, mru, got string \"lfru\"") == true)
         let plru = failure(minimal + "\nways = 12\nreplacement = \"plru\"\n")
         #expect(plru?.key == "cache.ways")
         #expect(plru?.description.contains("plru") == true)
         #expect(failure("[workload]\ntrace = \"\"\n[cache]\nsets = 4\n")?.key == "workload.trace")
+    }
+
+    /// Every registered policy is a valid value; the seed matters to a trace run exactly
+    /// when the policy draws random numbers (random, brrip).
+    @Test func everyRegisteredPolicyLoads() throws {
+        for k in ReplacementKind.allCases {
+            let c = try load(minimal, ["cache.replacement=\(k.rawValue)"])
+            #expect(c.replacement == k)
+            #expect(c.seedMatters == (k == .random || k == .brrip), "\(k)")
+        }
     }
 
     @Test func nonPowerOfTwoSets() {

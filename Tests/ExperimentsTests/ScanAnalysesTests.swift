@@ -307,7 +307,7 @@ private func sharingLog() -> SpecLog {
         #expect(options.geometry.lineSize == 128 && options.geometry.sets == 64)
         #expect(throws: ScanError.self) { try options.apply(setting: "cache.sets=3") }
         #expect(throws: ScanError.self) { try options.apply(setting: "system.cpus=4") }
-        #expect(throws: ScanError.self) { try options.apply(setting: "cache.replacement=mru") }
+        #expect(throws: ScanError.self) { try options.apply(setting: "cache.replacement=lfru") }
         #expect(throws: ScanError.self) { try options.apply(setting: "cache.ways") }
     }
 

@@ -216,7 +216,7 @@ public struct SimulatorBenchmark {
                     let own = caches + c
                     let slot = own.pointee.lookup(line: line, set: set)
                     if slot >= 0 {
-                        own.pointee.touch(slot: slot)
+                        own.pointee.touch(slot: slot, LRUReplacement.self)
                         guard write else { continue }
                         if own.pointee.states[slot] == shared {
                             for p in 0..<cpus where p != c {
@@ -235,8 +235,8 @@ public struct SimulatorBenchmark {
                         held = true
                         if write { caches[p].invalidate(slot: peer) } else { caches[p].states[peer] = shared }
                     }
-                    own.pointee.fill(slot: own.pointee.victim(set: set), line: line,
-                                     state: write ? modified : held ? shared : exclusive, payload: 0)
+                    own.pointee.fill(slot: own.pointee.victim(set: set, LRUReplacement.self), line: line,
+                                     state: write ? modified : held ? shared : exclusive, payload: 0, LRUReplacement.self)
                 }
                 return misses
             } }
@@ -258,10 +258,10 @@ public struct SimulatorBenchmark {
                     let set = geometry.setIndex(ofLine: line)
                     let slot = cache.lookup(line: line, set: set)
                     if slot >= 0 {
-                        cache.touch(slot: slot)
+                        cache.touch(slot: slot, LRUReplacement.self)
                     } else {
                         misses &+= 1
-                        cache.fill(slot: cache.victim(set: set), line: line, state: 1, payload: 0)
+                        cache.fill(slot: cache.victim(set: set, LRUReplacement.self), line: line, state: 1, payload: 0, LRUReplacement.self)
                     }
                 }
                 return misses

@@ -9,7 +9,7 @@ import Coherence
 /// | key | type | default | range | meaning |
 /// |---|---|---|---|---|
 /// | `system.cpus` | integer | 1 | 1…64 | CPUs, each with one private cache; for an emulated workload, also its harts |
-/// | `system.seed` | integer | 1 | 0…2^63−1 | seeds the `random` replacement policy (each CPU's cache draws its own stream) and the emulator's `machine.jitter` |
+/// | `system.seed` | integer | 1 | 0…2^63−1 | seeds the `random` and `brrip` replacement policies (each CPU's cache draws its own stream) and the emulator's `machine.jitter` |
 /// | `workload.trace` | string | exactly one of `trace`, `elf`, `guest`, `generator` | a path, relative to the config file's folder | the trace to simulate (`.trace`, `.din`, `.mtrace`, each optionally `.gz`) |
 /// | `workload.format` | string | from the extension | `text`, `din`, `mtrace` | the trace's format; required when the extension does not say it |
 /// | `workload.elf` | string | exactly one of `trace`, `elf`, `guest`, `generator` | a path, relative to the config file's folder | a RISC-V RV64 ELF executable for QEMU `virt` (`-bios none`), run by the emulator with one hart per CPU |
@@ -19,7 +19,7 @@ import Coherence
 /// | `cache.sets` | integer | give `sets` or `size` | a power of two ≥ 1, sets × ways ≤ 2^30 | sets per cache; 1 is fully associative |
 /// | `cache.size` | integer | give `sets` or `size` | bytes: a multiple of ways × line_size giving a power-of-two set count | capacity per cache |
 /// | `cache.ways` | integer | 8 | 1…1024; for `plru` a power of two ≤ 64 | lines per set |
-/// | `cache.replacement` | string | `lru` | `lru`, `fifo`, `random`, `plru` | which way of a full set is evicted |
+/// | `cache.replacement` | string | `lru` | `lru` (the least recently used way), `fifo` (the way filled longest ago), `random` (a random way, `SplitMix64.next() % ways` from the seeded stream), `plru` (tree pseudo-LRU), `srrip` (static RRIP: 2-bit RRPV, 0 on a hit, 2 on a fill, evict the first 3), `brrip` (bimodal RRIP: as `srrip`, but fills at 3, or at 2 with probability 1/32 from the seeded stream), `lfu` (the least frequently used way since its fill), `mru` (the most recently used way) | which way of a full set is evicted (invalid ways are filled first, lowest way first) |
 /// | `coherence.protocol` | string | `mesi` | `none`, `msi`, `mesi`, `moesi` | the protocol joining the caches; `none` is share-nothing |
 /// | `machine.ram` | integer | 134217728 (128 MiB) | bytes: a multiple of 4096, 4 KiB…64 GiB | emulated RAM at 0x8000_0000 (emulated workloads only, as are all `machine` keys) |
 /// | `machine.quantum` | integer | 100 | 1…2^30 | instructions a hart runs per turn of the deterministic round-robin scheduler |
@@ -73,7 +73,7 @@ public struct ConfigKey: Sendable {
         ConfigKey(name: "system.cpus", type: .integer(1...CPUSet.capacity), defaultText: "1", rangeText: "1…64",
                   meaning: "CPUs, each with one private cache; for an emulated workload, also its harts") { .integer($0.cpus) },
         ConfigKey(name: "system.seed", type: .integer(0...Int.max), defaultText: "1", rangeText: "0…2^63−1",
-                  meaning: "seeds the `random` replacement policy (each CPU's cache draws its own stream) and the emulator's `machine.jitter`") {
+                  meaning: "seeds the \(ReplacementKind.seededPoliciesText) replacement policies (each CPU's cache draws its own stream) and the emulator's `machine.jitter`") {
             .integer(Int($0.seed))
         },
         ConfigKey(name: "workload.trace", type: .string, defaultText: "exactly one of `trace`, `elf`, `guest`, `generator`",
@@ -112,11 +112,17 @@ public struct ConfigKey: Sendable {
         ConfigKey(name: "cache.size", type: .integer(nil), defaultText: "give `sets` or `size`",
                   rangeText: "bytes: a multiple of ways × line_size giving a power-of-two set count",
                   meaning: "capacity per cache") { .integer($0.geometry.size) },
-        ConfigKey(name: "cache.ways", type: .integer(nil), defaultText: "8", rangeText: "1…1024; for `plru` a power of two ≤ 64",
+        ConfigKey(name: "cache.ways", type: .integer(nil), defaultText: "8",
+                  rangeText: (["1…\(CacheGeometry.maximumWays)"] + ReplacementKind.allCases.compactMap { k in
+                      k.waysRequirement.map { "for `\(k.rawValue)` \($0)" } }).joined(separator: "; "),
                   meaning: "lines per set") { .integer($0.geometry.ways) },
+        // Values, range and meaning come from the policy registry (ReplacementPolicies).
         ConfigKey(name: "cache.replacement", type: .choice(ReplacementKind.allCases.map(\.rawValue)),
-                  defaultText: "`lru`", rangeText: "`lru`, `fifo`, `random`, `plru`",
-                  meaning: "which way of a full set is evicted") { .string($0.replacement.rawValue) },
+                  defaultText: "`lru`",
+                  rangeText: ReplacementKind.allCases.map { "`\($0.rawValue)` (\($0.summary))" }.joined(separator: ", "),
+                  meaning: "which way of a full set is evicted (invalid ways are filled first, lowest way first)") {
+            .string($0.replacement.rawValue)
+        },
         ConfigKey(name: "coherence.protocol", type: .choice(CoherenceProtocol.allCases.map(\.rawValue)),
                   defaultText: "`mesi`", rangeText: "`none`, `msi`, `mesi`, `moesi`",
                   meaning: "the protocol joining the caches; `none` is share-nothing") { .string($0.coherence.rawValue) },
@@ -189,5 +195,13 @@ public struct ConfigKey: Sendable {
         self.rangeText = rangeText
         self.meaning = meaning
         self.resolve = resolve
+    }
+}
+
+extension ReplacementKind {
+    /// The policies that draw from `system.seed`, as "`a` and `b`".
+    static var seededPoliciesText: String {
+        let names = allCases.filter(\.drawsRandomNumbers).map { "`\($0.rawValue)`" }
+        return names.count <= 1 ? names.joined() : names.dropLast().joined(separator: ", ") + " and " + names.last!
     }
 }

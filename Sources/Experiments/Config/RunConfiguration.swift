@@ -228,7 +228,8 @@ struct ConfigLoader {
     func validate() throws -> RunConfiguration {
         let cpus = try integer("system.cpus") ?? 1
         let seed = UInt64(try integer("system.seed") ?? 1)
-        let replacement = ReplacementKind(rawValue: try choice("cache.replacement") ?? "lru")!
+        // choice() accepts only the registry's names.
+        let replacement = ReplacementKind(rawValue: try choice("cache.replacement") ?? "lru") ?? .lru
         let coherence = CoherenceProtocol(rawValue: try choice("coherence.protocol") ?? "mesi")!
         let geometry = try validateGeometry(replacement: replacement)
         let workload = try validateWorkload()
@@ -261,10 +262,11 @@ struct ConfigLoader {
             let name = "cache.\(e.key)"
             throw ConfigError(.outOfRange, place: place(of: name), key: name, message: e.description)
         }
-        // The plru tree fits one machine word; say so now rather than when the simulator starts.
-        if replacement == .plru, ways & (ways - 1) != 0 || ways > CacheArray.maximumPLRUWays {
+        // Some policies need a particular way count (the plru tree fits one machine word);
+        // say so now rather than when the simulator starts.
+        if !replacement.supports(ways: ways) {
             throw ConfigError(.outOfRange, place: place(of: "cache.ways"), key: "cache.ways",
-                              message: "cache.ways must be a power of two ≤ \(CacheArray.maximumPLRUWays) for plru replacement, got \(ways)")
+                              message: "cache.ways must be \(replacement.waysRequirement ?? "") for \(replacement) replacement, got \(ways)")
         }
         return geometry
     }

@@ -20,7 +20,7 @@ public enum TextReport {
         var t = TextTable([.init(header: "config", rightAligned: false), .init(header: c.file, rightAligned: false)])
         t.rows.append(["cpus", String(c.cpus)])
         t.rows.append(["cache", c.geometry.description])
-        t.rows.append(["replacement", c.replacement.rawValue + (c.replacement == .random ? " (seed \(c.seed))" : "")])
+        t.rows.append(["replacement", c.replacement.rawValue + (c.replacement.drawsRandomNumbers ? " (seed \(c.seed))" : "")])
         t.rows.append(["protocol", c.coherence.rawValue])
         switch c.workload {
         case .trace: t.rows.append(["trace", c.workloadDescription])

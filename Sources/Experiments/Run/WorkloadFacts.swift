@@ -1,11 +1,11 @@
 import MTrace
 
 extension RunConfiguration {
-    /// Whether `system.seed` can change this run: the `random` replacement policy draws
-    /// from it, and so do generators that make random choices. A trace replayed with
-    /// another policy gives identical counters for every seed.
+    /// Whether `system.seed` can change this run: the `random` and `brrip` replacement
+    /// policies draw from it, and so do generators that make random choices. A trace
+    /// replayed with another policy gives identical counters for every seed.
     public var seedMatters: Bool {
-        if replacement == .random { return true }
+        if replacement.drawsRandomNumbers { return true }
         switch workload {
         case .trace: return false
         case let .generator(spec): return spec.usesSeed(cpus: cpus)
