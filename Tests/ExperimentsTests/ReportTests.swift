@@ -3,6 +3,7 @@ import Testing
 import MTrace
 import CacheModels
 import Coherence
+import Reports
 @testable import Experiments
 
 /// Two CPUs write neighbouring halves of line 0x1000 three times each (false sharing),

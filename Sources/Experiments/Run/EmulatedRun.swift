@@ -1,6 +1,7 @@
 import CPUModel
 import Coherence
 import MTrace
+import Reports
 
 /// How emulated workloads run: where the guest's console output goes, where built guests
 /// are cached, and who receives the guest's annotation records.
