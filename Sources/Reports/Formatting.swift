@@ -9,9 +9,6 @@ package func fixedPoint(_ x: Double, _ decimals: Int) -> String {
 /// Decimals of every float in JSON and CSV.
 package let machineDecimals = 6
 
-/// `0x1f40`: addresses in every report.
-package func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
-
 /// Consecutive offsets collapsed into ranges: [0,1,2,3,8] → "0-3,8".
 package func ranges(_ offsets: [Int]) -> String {
     var parts: [String] = []

@@ -1,8 +1,8 @@
 import Foundation
 import Reports
 
-// Output helpers of `mtlab scan`, on top of the run reports' JSONValue, TextTable, hex()
-// and ranges() (Reports/).
+// Output helpers of `mtlab scan`, on top of Reports' JSONValue, TextTable and ranges(),
+// and MTrace's hex().
 
 extension JSONValue {
     /// An optional string as a string or null.

@@ -1,6 +1,7 @@
 import CPUModel
 import Foundation
 import Reports
+import MTrace
 
 /// A problem with an input of `mtlab scan` other than the log: the `--symbols` file or an
 /// option. `file` names the input (nil for an option).

@@ -1,5 +1,6 @@
 import Coherence
 import Reports
+import MTrace
 
 /// The tidy CSV report of a run: one file per kind of record, every touched line included.
 ///

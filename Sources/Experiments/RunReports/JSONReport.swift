@@ -1,6 +1,7 @@
 import Coherence
 import Reports
 import Statistics
+import MTrace
 
 /// The machine-readable report of a run: one JSON object with `config`, `guest` (emulated
 /// workloads only), `totals`, `cpus`, `transfer_matrix` (rows: supplying CPU; columns:

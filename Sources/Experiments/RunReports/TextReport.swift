@@ -2,6 +2,7 @@ import CacheModels
 import Coherence
 import Reports
 import Statistics
+import MTrace
 
 /// The human report of a run: configuration, per-CPU counters, the hottest lines and the
 /// statistics, laid out to fit about 120 columns.
