@@ -16,7 +16,7 @@ public struct PointResult: Equatable, Sendable {
     public let seedMatters: Bool
     /// Total counters in ``CoherenceCounters/fields`` order.
     public let totals: [UInt64]
-    /// See ``RunOutcome/operations``.
+    /// See ``CompletedRun/operations``.
     public let operations: UInt64
     public let workloadAccesses: UInt64
     /// Lines any CPU touched.
@@ -29,7 +29,7 @@ public struct PointResult: Equatable, Sendable {
         CoherenceCounters.fields.firstIndex { $0.name == name }.map { totals[$0] }
     }
 
-    init(run: SweepRun, outcome: RunOutcome, seconds: Double) {
+    init(run: SweepRun, outcome: CompletedRun, seconds: Double) {
         key = run.key
         canonical = run.canonical
         seedMatters = outcome.configuration.seedMatters
@@ -53,7 +53,7 @@ public struct PointResult: Equatable, Sendable {
     }
 
     /// The file's text: this record and the run's report.
-    static func render(_ result: PointResult, outcome: RunOutcome) -> String {
+    static func render(_ result: PointResult, outcome: CompletedRun) -> String {
         JSONValue.object([
             ("mtlab_sweep_point", .integer(SweepPlan.resultVersion)),
             ("key", .string(result.key)),

@@ -115,7 +115,7 @@ public struct SweepStore {
     }
 
     /// Stores a finished run and forgets an earlier failure of it.
-    func save(_ result: PointResult, outcome: RunOutcome) throws {
+    func save(_ result: PointResult, outcome: CompletedRun) throws {
         try write(resultPath(result.key), PointResult.render(result, outcome: outcome))
         unlink(failurePath(result.key))
     }

@@ -10,7 +10,7 @@ import Testing
 @Suite struct EmulatedRuns {
     typealias F = GuestFixtures
 
-    func falselySharedLines(_ outcome: Experiments.RunOutcome) -> [LineSummary] {
+    func falselySharedLines(_ outcome: CompletedRun) -> [LineSummary] {
         outcome.result.lines.filter(\.isFalselyShared)
     }
 

@@ -30,7 +30,7 @@ public struct LogRecordingSummary: Equatable, Sendable {
 /// order the guest made them; the run's outcome (the guest's ending) comes back too.
 /// Throws ``TraceError`` and the run's errors; the log appears only when complete.
 public func recordLog(_ configuration: RunConfiguration, to path: String, mode: MTraceRecordingMode,
-                      emulator: EmulatorOptions = EmulatorOptions()) throws -> (LogRecordingSummary, RunOutcome?) {
+                      emulator: EmulatorOptions = EmulatorOptions()) throws -> (LogRecordingSummary, CompletedRun?) {
     let writer = try MTraceLogWriter(path: path)
     do {
         switch configuration.workload {

@@ -11,7 +11,7 @@ public enum CSVReport {
     public static let fileNames = ["cpus.csv", "lines.csv", "line_offsets.csv", "statistics.csv", "guest.csv"]
 
     /// Each file's name and contents, in ``fileNames`` order.
-    public static func render(_ outcome: RunOutcome) -> [(name: String, contents: String)] {
+    public static func render(_ outcome: CompletedRun) -> [(name: String, contents: String)] {
         let result = outcome.result
         let byAddress = result.linesByAddress()
         var files = [

@@ -9,12 +9,12 @@ import MTrace
 /// spec names.
 public enum JSONReport {
     /// The report as text; `top` is how many of the hottest lines `lines` holds.
-    public static func render(_ outcome: RunOutcome, top: Int) -> String {
+    public static func render(_ outcome: CompletedRun, top: Int) -> String {
         value(outcome, top: top).rendered()
     }
 
     /// The report as a value, for callers that embed it.
-    public static func value(_ outcome: RunOutcome, top: Int) -> JSONValue {
+    public static func value(_ outcome: CompletedRun, top: Int) -> JSONValue {
         let result = outcome.result
         var members: [(String, JSONValue)] = [("config", config(outcome.configuration))]
         if let g = outcome.guest { members.append(("guest", guest(g, result.totals))) }

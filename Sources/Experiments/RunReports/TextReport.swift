@@ -11,14 +11,14 @@ public enum TextReport {
     static let width = 120
 
     /// The whole report; `top` is how many of the hottest lines to list.
-    public static func render(_ outcome: RunOutcome, top: Int) -> String {
+    public static func render(_ outcome: CompletedRun, top: Int) -> String {
         var parts = [configuration(outcome)]
         if let guest = outcome.guest { parts.append(self.guest(guest, outcome.result.totals)) }
         parts += [counters(outcome), hottestLines(outcome, top: top), statistics(outcome.statistics)]
         return parts.joined(separator: "\n")
     }
 
-    static func configuration(_ outcome: RunOutcome) -> String {
+    static func configuration(_ outcome: CompletedRun) -> String {
         let c = outcome.configuration
         var t = TextTable([.init(header: "config", rightAligned: false), .init(header: c.file, rightAligned: false)])
         t.rows.append(["cpus", String(c.cpus)])
@@ -70,7 +70,7 @@ public enum TextReport {
         return out + t.render(indent: "")
     }
 
-    static func counters(_ outcome: RunOutcome) -> String {
+    static func counters(_ outcome: CompletedRun) -> String {
         let fields = CoherenceCounters.fields
         var table = TextTable([.init(header: "cpu", rightAligned: false)]
             + fields.map { .init(header: $0.name, rightAligned: true) })
@@ -82,7 +82,7 @@ public enum TextReport {
             + table.split(keep: 1, width: width).map { $0.render() }.joined(separator: "\n")
     }
 
-    static func hottestLines(_ outcome: RunOutcome, top: Int) -> String {
+    static func hottestLines(_ outcome: CompletedRun, top: Int) -> String {
         let result = outcome.result
         let hottest = result.hottestLines(top)
         var table = TextTable([
