@@ -44,13 +44,10 @@ public struct ScanSymbols: Sendable {
     /// little-endian, is damaged or has no symbol table.
     public init(elfPath path: String, displayName: String? = nil) throws {
         let name = displayName ?? path
-        guard let data = FileManager.default.contents(atPath: path) else {
-            var isDirectory: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            throw ScanError(file: name, message: !exists ? "cannot open: No such file or directory"
-                : isDirectory.boolValue ? "cannot open: Is a directory" : "cannot open: Permission denied")
+        switch readInputFile(path) {
+        case let .success(data): try self.init(elf: [UInt8](data), name: name)
+        case let .failure(problem): throw ScanError(file: name, message: "cannot open: \(problem.systemWords)")
         }
-        try self.init(elf: [UInt8](data), name: name)
     }
 
     /// Parses ELF bytes; `name` is what errors print.

@@ -1,6 +1,7 @@
 import Foundation
 import TOML
 import Experiments
+import MTrace
 
 /// A sweep file, read and checked: a base run config, an output folder, seeds, and a grid
 /// of dotted config keys, each with the list of values to try.
@@ -30,11 +31,10 @@ public struct SweepDefinition: Sendable {
 
     /// Reads the sweep file at `path`. Throws ``SweepError`` naming the file and the key.
     public static func load(path: String) throws -> SweepDefinition {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            var isDirectory: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            let why = !exists ? "no such file" : isDirectory.boolValue ? "it is a folder" : "permission denied"
-            throw SweepError(place: path, message: "cannot read the sweep file: \(why)")
+        let data: Data
+        switch readInputFile(path) {
+        case let .success(bytes): data = bytes
+        case let .failure(problem): throw SweepError(place: path, message: "cannot read the sweep file: \(problem.reason)")
         }
         // The TOML reader checks the encoding, naming the line and byte offset of bad UTF-8.
         return try parse(bytes: Array(data), file: path)
