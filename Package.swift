@@ -21,8 +21,12 @@ let hostTuned: Bool = {
 }()
 let tuning: [SwiftSetting] = hostTuned ? [.unsafeFlags(["-target-cpu", "haswell"]), .define("MTLAB_HOST_TUNED")] : []
 
-// Modules depend only downward: MTrace ← CPUModel; MTrace ← CacheModels ← Coherence ← Experiments ← mtlab;
-// TOML (no dependencies) ← Experiments.
+// Modules depend only downward, each on what it uses and no more:
+//   MTrace ← CPUModel;  MTrace ← CacheModels ← Coherence;  TOML;  CGSL ← Statistics;  MTrace ← Reports
+//   Reports, Coherence, CPUModel ← Scan (mscan's analyses: no GSL, no TOML)
+//   Reports, Statistics ← Plots (gnuplot scripts: no simulator)
+//   TOML, Coherence, CPUModel, Reports, Statistics ← Experiments (config, runs, their reports)
+//   Experiments ← Sweeps;  Sweeps, Scan ← Benchmarks;  all of them ← mtlab
 let package = Package(
     name: "mtlab",
     platforms: [.macOS(.v13)],
@@ -41,20 +45,36 @@ let package = Package(
         .target(name: "CPUModel", dependencies: ["MTrace"], swiftSettings: tuning),
         .target(name: "CacheModels", dependencies: ["MTrace"], swiftSettings: tuning),
         .target(name: "Coherence", dependencies: ["CacheModels", "MTrace", "CIntrinsics"], swiftSettings: tuning),
+        .target(name: "Statistics", dependencies: ["CGSL"]),
+        .target(name: "Reports", dependencies: ["MTrace"]),
+        .target(name: "Scan", dependencies: ["MTrace", "CPUModel", "CacheModels", "Coherence", "Reports"],
+                swiftSettings: tuning),
+        .target(name: "Plots", dependencies: ["MTrace", "Reports", "Statistics"]),
         .target(
             name: "Experiments",
-            dependencies: ["MTrace", "CPUModel", "CacheModels", "Coherence", "CGSL", "TOML"],
+            dependencies: ["MTrace", "CPUModel", "CacheModels", "Coherence", "TOML", "Reports", "Statistics"],
             swiftSettings: tuning),
+        .target(name: "Sweeps",
+                dependencies: ["MTrace", "CPUModel", "Coherence", "TOML", "Reports", "Statistics", "Experiments"]),
+        .target(name: "Benchmarks",
+                dependencies: ["MTrace", "CPUModel", "CacheModels", "Coherence", "Reports", "Scan", "Sweeps"],
+                swiftSettings: tuning),
         .executableTarget(
             name: "mtlab",
-            dependencies: ["Experiments", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["MTrace", "Coherence", "Experiments", "Scan", "Sweeps", "Plots", "Benchmarks", "Reports",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: tuning),
         .testTarget(name: "TOMLTests", dependencies: ["TOML"]),
         .testTarget(name: "MTraceTests", dependencies: ["MTrace"]),
         .testTarget(name: "CPUModelTests", dependencies: ["CPUModel", "MTrace"]),
         .testTarget(name: "CacheModelsTests", dependencies: ["CacheModels", "MTrace"]),
         .testTarget(name: "CoherenceTests", dependencies: ["Coherence", "CacheModels", "MTrace"]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Coherence", "MTrace", "CPUModel"]),
+        .testTarget(name: "StatisticsTests", dependencies: ["Statistics"]),
+        .testTarget(name: "ScanTests", dependencies: ["Scan", "CacheModels", "MTrace", "CPUModel", "CZlib"]),
+        .testTarget(name: "ExperimentsTests",
+                    dependencies: ["Experiments", "Scan", "Reports", "Statistics", "Coherence", "MTrace", "CPUModel"]),
+        .testTarget(name: "SweepsTests", dependencies: ["Sweeps", "Experiments", "Statistics", "MTrace"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks"]),
         .testTarget(name: "MTLabCLITests", dependencies: ["mtlab"]),
         // Runs the built mtlab on seeded mutations of every input kind (scripts/fuzz.sh runs it for longer).
         .testTarget(name: "FuzzTests", dependencies: ["mtlab", "MTrace"]),

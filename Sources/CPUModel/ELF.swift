@@ -131,7 +131,7 @@ public struct ELFImage: Sendable {
         }
         // phnum and phentsize are 16-bit, so their product cannot overflow.
         try checkInFile(phoff, phnum * phentsize,
-                        "the program header table (e_phoff \(hex(phoff)), \(phnum) × e_phentsize \(phentsize))")
+                        "the program header table (e_phoff \(paddedHex(phoff)), \(phnum) × e_phentsize \(phentsize))")
 
         segments = []
         for i in 0..<phnum {
@@ -146,9 +146,9 @@ public struct ELFImage: Sendable {
                 throw fail("segment \(i): p_filesz \(filesz) exceeds p_memsz \(memsz)")
             }
             guard !paddr.addingReportingOverflow(memsz).overflow else {
-                throw fail("segment \(i): p_paddr \(hex(paddr)) + p_memsz \(hex(memsz)) runs past the end of the 64-bit address space")
+                throw fail("segment \(i): p_paddr \(paddedHex(paddr)) + p_memsz \(paddedHex(memsz)) runs past the end of the 64-bit address space")
             }
-            try checkInFile(offset, filesz, "segment \(i) (p_offset \(hex(offset)), p_filesz \(filesz))")
+            try checkInFile(offset, filesz, "segment \(i) (p_offset \(paddedHex(offset)), p_filesz \(filesz))")
             let data = Array(bytes[Int(offset)..<Int(offset + filesz)])
             segments.append(Segment(address: paddr, data: data, memorySize: memsz, executable: flags & 1 != 0))
         }
@@ -157,14 +157,14 @@ public struct ELFImage: Sendable {
         codeRanges = []
         if shoff != 0 && shentsize >= Self.sectionHeaderSize && shnum > 0 {
             try checkInFile(shoff, shnum * shentsize,
-                            "the section header table (e_shoff \(hex(shoff)), \(shnum) × e_shentsize \(shentsize))")
+                            "the section header table (e_shoff \(paddedHex(shoff)), \(shnum) × e_shentsize \(shentsize))")
             for i in 0..<shnum {
                 let sh = shoff + i * shentsize  // inside the file: checked above
                 if try read(sh + 4, UInt32.self) == 1, try read(sh + 8, UInt64.self) & 4 != 0 { // SHT_PROGBITS, SHF_EXECINSTR
                     let address = try read(sh + 16, UInt64.self)
                     let size = try read(sh + 32, UInt64.self)
                     guard !address.addingReportingOverflow(size).overflow else {
-                        throw fail("section \(i): sh_addr \(hex(address)) + sh_size \(hex(size)) runs past the end of the 64-bit address space")
+                        throw fail("section \(i): sh_addr \(paddedHex(address)) + sh_size \(paddedHex(size)) runs past the end of the 64-bit address space")
                     }
                     if size > 0 { codeRanges.append(CodeRange(address: address, size: size)) }
                 }

@@ -76,9 +76,9 @@ public enum MachineError: Error, CustomStringConvertible, Equatable, Sendable {
         case .invalidConfiguration(let message):
             return "invalid machine configuration: \(message)"
         case let .segmentOutsideRAM(start, end, ramStart, ramEnd):
-            return "ELF segment \(hex(start))…\(hex(end)) lies outside RAM \(hex(ramStart))…\(hex(ramEnd))"
+            return "ELF segment \(paddedHex(start))…\(paddedHex(end)) lies outside RAM \(paddedHex(ramStart))…\(paddedHex(ramEnd))"
         case .misalignedEntry(let entry):
-            return "ELF entry point \(hex(entry)) is not 2-byte aligned"
+            return "ELF entry point \(paddedHex(entry)) is not 2-byte aligned"
         }
     }
 }
@@ -304,8 +304,9 @@ public final class Machine {
     }
 }
 
-/// `0x` followed by 8 (or, for larger values, 16) hex digits.
-func hex(_ value: UInt64) -> String {
+/// `0x` followed by 8 (or, for larger values, 16) hex digits: how the machine's messages
+/// write pcs and addresses (GuestSummary recognises and extends them).
+package func paddedHex(_ value: UInt64) -> String {
     let digits = String(value, radix: 16)
     let width = value > 0xffff_ffff ? 16 : 8
     return "0x" + String(repeating: "0", count: max(0, width - digits.count)) + digits

@@ -53,7 +53,7 @@ extension Machine {
     func magicInstruction(_ h: Int, _ d: DecodedOp, _ pc: UInt64, retired: UInt64, executed: Int) -> (UInt64, Bool) {
         let bits = UInt32(truncatingIfNeeded: d.imm)
         guard bits == magicInstructionBits else {
-            faultDetail = "custom-0 instruction; the mtrace magic instruction is exactly \(hex(UInt64(magicInstructionBits)))"
+            faultDetail = "custom-0 instruction; the mtrace magic instruction is exactly \(paddedHex(UInt64(magicInstructionBits)))"
             return (raise(h, pc, .illegalInstruction, UInt64(bits)), true)
         }
         func malformed(_ why: String) -> (UInt64, Bool) {
@@ -76,11 +76,11 @@ extension Machine {
             return malformed("length a3 = \(length) is wrong for a \(type.name) entry (type \(typeNumber)), which is \(type.recordSize) bytes")
         }
         guard let bytes = readMemory(at: address, count: type.recordSize) else {
-            return malformed("the \(type.name) entry at a1 = \(hex(address)) (\(type.recordSize) bytes) does not lie in RAM")
+            return malformed("the \(type.name) entry at a1 = \(paddedHex(address)) (\(type.recordSize) bytes) does not lie in RAM")
         }
         var payload = Array(bytes[AnnotationRecord.headerSize...])
         if let problem = AnnotationRecord.problem(type: type, payload: payload) {
-            return malformed("\(type.name) entry at \(hex(address)): \(problem)")
+            return malformed("\(type.name) entry at \(paddedHex(address)): \(problem)")
         }
 
         // Everything recorded so far reaches the access sink before the entry: access_count

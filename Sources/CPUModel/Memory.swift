@@ -141,7 +141,7 @@ extension Machine {
             return false
         }
         finish(.fault(GuestFault(hart: hart, pc: pc, cause: .storeAccessFault, value: toHost,
-                                 reason: "unsupported HTIF request \(hex(value)) written to tohost")))
+                                 reason: "unsupported HTIF request \(paddedHex(value)) written to tohost")))
         return true
     }
 

@@ -58,13 +58,13 @@ public struct GuestFault: Error, CustomStringConvertible, Equatable, Sendable {
     public var description: String {
         let what: String
         switch cause {
-        case .illegalInstruction: what = "illegal instruction \(hex(value))"
+        case .illegalInstruction: what = "illegal instruction \(paddedHex(value))"
         case .instructionAccessFault, .loadAccessFault, .storeAccessFault,
              .loadAddressMisaligned, .storeAddressMisaligned, .instructionAddressMisaligned:
-            what = "\(cause) at \(hex(value))"
+            what = "\(cause) at \(paddedHex(value))"
         default: what = cause.description
         }
-        return "hart \(hart) pc \(hex(pc)): \(what) (\(reason))"
+        return "hart \(hart) pc \(paddedHex(pc)): \(what) (\(reason))"
     }
 }
 

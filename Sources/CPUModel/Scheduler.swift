@@ -1,21 +1,5 @@
 import MTrace
 
-/// SplitMix64 (Steele, Lea, Flood): a tiny seeded generator whose sequence is fixed by the
-/// seed on every platform, so jittered schedules replay exactly.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    public private(set) var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
-
 extension Machine {
     /// Runs the guest until it exits, faults, deadlocks or reaches the instruction limit.
     ///

@@ -38,7 +38,7 @@ extension Machine {
         if target == 0 {
             reason = "no trap handler: mtvec is 0"
         } else if target == pc {
-            reason = "trap loop: the trap handler at \(hex(target)) itself traps"
+            reason = "trap loop: the trap handler at \(paddedHex(target)) itself traps"
         }
         if let reason {
             let full = faultDetail.map { "\($0); \(reason)" } ?? reason

@@ -36,12 +36,16 @@ public struct CacheGeometry: Equatable, Hashable, Sendable, CustomStringConverti
         self.setMask = UInt64(sets - 1)
     }
 
-    /// Geometry from a total capacity in bytes: sets = size / (ways × lineSize).
+    /// Geometry from a total capacity in bytes: sets = size / (ways × lineSize). Ways and
+    /// line size are checked on their own first, so that a bad one is named (rather than a
+    /// size it cannot divide) and their product cannot overflow: the config's `[cache]` and
+    /// `scan --set cache.*` report the same errors.
     public init(size: Int, ways: Int, lineSize: Int) throws {
+        _ = try CacheGeometry(sets: 1, ways: ways, lineSize: lineSize)
         guard size >= 1 else {
             throw GeometryError(key: "size", message: "must be a positive number of bytes, got \(size)")
         }
-        guard ways >= 1, lineSize >= 1, size % (ways * lineSize) == 0 else {
+        guard size % (ways * lineSize) == 0 else {
             throw GeometryError(key: "size", message: "must be a multiple of ways × line_size (\(ways) × \(lineSize)), got \(size)")
         }
         let sets = size / (ways * lineSize)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Experiments
 import Foundation
+import Benchmarks
 
 /// `mtlab bench`: simulator throughput on the synthetic SplitMix64 reference trace, or
 /// (`--guest`) emulator speed in guest MIPS.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Experiments
 import Foundation
+import Reports
 
 /// `mtlab mrc CONFIG`: one-pass LRU miss-ratio curves per CPU, as CSV.
 struct MRCCommand: ParsableCommand {

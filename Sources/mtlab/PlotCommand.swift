@@ -1,6 +1,7 @@
 import ArgumentParser
 import Experiments
 import Foundation
+import Plots
 
 /// `mtlab plot RESULTS`: publication plots with gnuplot, data and script kept beside the image.
 struct PlotCommand: ParsableCommand {

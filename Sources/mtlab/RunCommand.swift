@@ -1,6 +1,7 @@
 import ArgumentParser
 import Experiments
 import Foundation
+import Reports
 
 /// `mtlab run CONFIG`: simulate a config's workload and report the counters.
 struct RunCommand: ParsableCommand {

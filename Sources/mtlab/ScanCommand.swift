@@ -1,6 +1,8 @@
 import ArgumentParser
 import Experiments
 import Foundation
+import Scan
+import Reports
 
 extension ConflictGranularity: ExpressibleByArgument {}
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Experiments
 import Foundation
+import Sweeps
 
 /// `mtlab sweep SWEEP.toml`: run every point of a parameter grid, in parallel and resumably.
 struct SweepCommand: ParsableCommand {

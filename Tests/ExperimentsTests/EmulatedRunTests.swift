@@ -10,7 +10,7 @@ import Testing
 @Suite struct EmulatedRuns {
     typealias F = GuestFixtures
 
-    func falselySharedLines(_ outcome: Experiments.RunOutcome) -> [LineSummary] {
+    func falselySharedLines(_ outcome: CompletedRun) -> [LineSummary] {
         outcome.result.lines.filter(\.isFalselyShared)
     }
 
@@ -224,5 +224,20 @@ import Testing
         let guest = try failedGuest(try F.config("guest = \"\(source)\"", cpus: 1), .fault)
         #expect(guest.message.contains("(main+0x"), "\(guest.message)")
         #expect(guest.message.contains("malformed mtrace annotation: length a3 = 35 is wrong for a appdata entry (type 11), which is 34 bytes"))
+    }
+
+    /// An ELF program whose header fields overflow arithmetic: one clear error naming the field.
+    @Test func runNamesTheBadProgramHeaderField() throws {
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: try GuestFixtures.bareELF("phoff_base", "j _start"))))
+        for i in 0..<8 { bytes[32 + i] = 0xFF }  // e_phoff = 0xffffffffffffffff
+        let path = GuestFixtures.scratch + "/phoff.elf"
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        do {
+            _ = try GuestFixtures.run(try GuestFixtures.config("elf = \"\(path)\"", cpus: 1))
+            Issue.record("expected an error")
+        } catch let error as WorkloadError {
+            #expect(error.key == "workload.elf")
+            #expect(error.description.contains("the program header table (e_phoff 0xffffffffffffffff"), "\(error)")
+        }
     }
 }

@@ -66,7 +66,7 @@ enum GuestFixtures {
                    extra: "[machine]\n\(machine)\n")
     }
 
-    static func run(_ configuration: RunConfiguration) throws -> Experiments.RunOutcome {
+    static func run(_ configuration: RunConfiguration) throws -> CompletedRun {
         try Runner.run(configuration, emulator: options)
     }
 }

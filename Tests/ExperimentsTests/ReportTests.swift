@@ -3,11 +3,12 @@ import Testing
 import MTrace
 import CacheModels
 import Coherence
+import Reports
 @testable import Experiments
 
 /// Two CPUs write neighbouring halves of line 0x1000 three times each (false sharing),
 /// both read line 0x2040 after cpu 0 wrote it (true sharing), and cpu 0 reads a private line.
-private func outcome() throws -> RunOutcome {
+private func outcome() throws -> CompletedRun {
     var accesses: [Access] = []
     for _ in 0..<3 {
         accesses.append(Access(cpu: 0, kind: .store, address: 0x1000, size: 8))
@@ -22,7 +23,7 @@ private func outcome() throws -> RunOutcome {
     let simulator = try CoherenceSimulator(configuration.simulatorConfiguration())
     var source = ArrayTraceSource(accesses)
     let count = try pump(&source, into: simulator)
-    return RunOutcome(configuration: configuration, result: simulator.result(), workloadAccesses: count)
+    return CompletedRun(configuration: configuration, result: simulator.result(), workloadAccesses: count)
 }
 
 @Suite struct Reports {

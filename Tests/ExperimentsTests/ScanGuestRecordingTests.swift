@@ -1,6 +1,7 @@
 import CPUModel
 import Foundation
 import Testing
+import Scan
 @testable import Experiments
 @testable import MTrace
 

@@ -2,6 +2,7 @@ import CacheModels
 import Coherence
 import Foundation
 import Testing
+import Scan
 @testable import Experiments
 @testable import MTrace
 
@@ -98,6 +99,37 @@ private func simulate(_ path: String, cpus: Int, coherence: CoherenceProtocol) t
             #expect(json.list("shared_cachelines").count == 1)
             #expect(json.list("testcases").first?.string("name") == "f.trace")
             #expect(json.list("testcases").first?.bool("conflict-free") == true)
+        }
+    }
+
+    /// A log that `trace` writes for a trace of atomics scans with as many accesses (and
+    /// locked ones) as the trace has, and with the instructions its host records count.
+    @Test func aRecordedTraceOfAtomicsScansAsItsAccesses() throws {
+        try withScanFolder { folder in
+            var text = ""
+            for i in 0..<40 { text += "\(i % 4) \(i % 3 == 0 ? "A" : "R") 0x\(String(0x2000 + 8 * (i % 5), radix: 16)) 8\n" }
+            try text.write(toFile: folder + "/a.trace", atomically: true, encoding: .utf8)
+            let configuration = try RunConfiguration.parse("""
+                [system]
+                cpus = 4
+                [workload]
+                trace = "a.trace"
+                [cache]
+                sets = 8
+                ways = 2
+                """, file: folder + "/a.toml")
+            _ = try recordLog(configuration, to: folder + "/a.mtrace", mode: .all)
+            var options = ScanOptions()
+            options.analyses = [.summary]
+            let report = try scanLog(path: folder + "/a.mtrace", options: options)
+            let summary = try #require(try JSONSerialization.jsonObject(with: Data(report.json().utf8)) as? [String: Any])
+                .dict("summary")
+            #expect(summary.int("accesses") == 40)
+            #expect(summary.list("accesses-by-cpu").reduce(0) { $0 + $1.int("locked")! } == 14)
+            #expect(summary.dict("records-by-type").int("access") == 54)
+            // The accesses and the disabling host record lie between the two host records.
+            #expect(summary.int("total-instructions") == 41)
+            #expect(summary.dict("records-by-type").int("machine") == 4)
         }
     }
 }

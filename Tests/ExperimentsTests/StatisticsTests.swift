@@ -1,4 +1,5 @@
 import Testing
+import Statistics
 @testable import Experiments
 
 /// Expected values are worked by hand from the definitions: sample variance with n − 1,

@@ -1,6 +1,7 @@
 import CacheModels
 import Coherence
 import MTrace
+import Reports
 
 /// One-pass LRU miss-ratio curves: every CPU's line accesses go to its own
 /// ``StackDistanceProfile``, as they would to its own private cache (protocol `none`), so

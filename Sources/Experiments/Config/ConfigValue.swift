@@ -1,4 +1,5 @@
 import TOML
+import Reports
 
 /// A config value as written in the TOML file or on the command line, detached from the
 /// TOML library so that validation and reports never depend on its types.
@@ -33,12 +34,12 @@ public enum ConfigValue: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// "integer 4", "string \"four\"": what a type or range error says it found.
-    var typedDescription: String {
+    package var typedDescription: String {
         if case .other = self { return description }
         return "\(typeName) \(description)"
     }
 
-    init(toml value: TOMLValue) {
+    package init(toml value: TOMLValue) {
         switch value.kind {
         case let .integer(v): self = .integer(Int(v))
         case let .float(v): self = .float(v)
@@ -61,27 +62,4 @@ public enum ConfigValue: Equatable, Sendable, CustomStringConvertible {
             self = .string(text)
         }
     }
-}
-
-/// A double-quoted string with quotes, backslashes and control characters escaped, so that
-/// values read back unambiguously in messages.
-func quoted(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
-        case "\r": out += "\\r"
-        default:
-            if scalar.value < 0x20 {
-                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-                    + String(scalar.value, radix: 16)
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return out + "\""
 }

@@ -3,6 +3,7 @@ import TOML
 import MTrace
 import CacheModels
 import Coherence
+import Reports
 
 /// A recorded trace to simulate.
 public struct TraceWorkload: Equatable {

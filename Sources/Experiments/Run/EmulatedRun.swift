@@ -1,6 +1,7 @@
 import CPUModel
 import Coherence
 import MTrace
+import Reports
 
 /// How emulated workloads run: where the guest's console output goes, where built guests
 /// are cached, and who receives the guest's annotation records.
@@ -44,10 +45,10 @@ extension Runner {
     /// Runs the program with the simulator as its trace sink (and `options.accessObserver`
     /// after it).
     static func runEmulated(_ configuration: RunConfiguration, _ workload: EmulatedWorkload,
-                            into simulator: CoherenceSimulator, options: EmulatorOptions) throws -> RunOutcome {
+                            into simulator: CoherenceSimulator, options: EmulatorOptions) throws -> CompletedRun {
         let sink: AccessSink = options.accessObserver.map { TeeSink(simulator, $0) } ?? simulator
         let guest = try emulate(configuration, workload, into: sink, options: options)
-        return RunOutcome(configuration: configuration, result: simulator.finish(),
+        return CompletedRun(configuration: configuration, result: simulator.finish(),
                           workloadAccesses: guest.recordedAccesses, guest: guest)
     }
 

@@ -62,7 +62,7 @@ public struct GuestSummary: Equatable, Sendable {
     init(_ result: RunResult, machine: Machine, limitKey: String) {
         let program = machine.program
         func located(_ hart: Int, _ pc: UInt64) -> String {
-            var text = "hart \(hart) pc \(CPUModelFormat.hex(pc))"
+            var text = "hart \(hart) pc \(paddedHex(pc))"
             if let (symbol, offset) = program.symbolize(pc), offset < symbol.size || symbol.size == 0 {
                 text += " (\(symbol.name)+0x\(String(offset, radix: 16)))"
             }
@@ -82,7 +82,7 @@ public struct GuestSummary: Equatable, Sendable {
             message = text
         case let .fault(fault):
             ending = .fault
-            let where_ = "hart \(fault.hart) pc \(CPUModelFormat.hex(fault.pc))"
+            let where_ = "hart \(fault.hart) pc \(paddedHex(fault.pc))"
             let description = fault.description
             message = description.hasPrefix(where_)
                 ? located(fault.hart, fault.pc) + description.dropFirst(where_.count)
@@ -103,15 +103,5 @@ public struct GuestSummary: Equatable, Sendable {
         annotations = result.annotations
         operations = result.operations
         traceName = result.traceName
-    }
-}
-
-/// How CPUModel writes addresses in its messages (`0x` and at least 8 digits), so that
-/// they can be recognised and extended.
-enum CPUModelFormat {
-    static func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        let width = value > 0xffff_ffff ? 16 : 8
-        return "0x" + String(repeating: "0", count: max(0, width - digits.count)) + digits
     }
 }

@@ -4,7 +4,7 @@ import Coherence
 import CPUModel
 
 /// What one run produced: the config it ran, the simulator's result and the statistics.
-public struct RunOutcome {
+public struct CompletedRun {
     public let configuration: RunConfiguration
     public let result: SimulationResult
     /// Records read from the workload (accesses before they are split into line accesses);
@@ -36,7 +36,7 @@ public enum Runner {
     /// mode. A guest that fails is not an error: the outcome's ``GuestSummary`` says how
     /// it ended, and its counters are partial.
     public static func run(_ configuration: RunConfiguration, checkInvariants: Bool = false,
-                           emulator: EmulatorOptions = EmulatorOptions()) throws -> RunOutcome {
+                           emulator: EmulatorOptions = EmulatorOptions()) throws -> CompletedRun {
         let simulator: CoherenceSimulator
         do {
             simulator = try CoherenceSimulator(configuration.simulatorConfiguration(checkInvariants: checkInvariants))
@@ -53,7 +53,7 @@ public enum Runner {
             return try runEmulated(configuration, workload, into: simulator, options: emulator)
         }
         let count = try feed(configuration, into: simulator)
-        return RunOutcome(configuration: configuration, result: simulator.finish(), workloadAccesses: count)
+        return CompletedRun(configuration: configuration, result: simulator.finish(), workloadAccesses: count)
     }
 
     /// Streams `configuration`'s workload into `sink` (a simulator, an analysis) and returns

@@ -32,7 +32,7 @@ extension RunConfiguration {
     }
 }
 
-extension RunOutcome {
+extension CompletedRun {
     /// What "per operation" rates divide by: a generator's operations over all CPUs, the
     /// operations a guest counted with `mtops` (its recorded accesses if it counted none),
     /// or a trace's records (accesses before they are split into line accesses).

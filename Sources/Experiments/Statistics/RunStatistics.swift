@@ -1,4 +1,5 @@
 import Coherence
+import Statistics
 
 /// The statistics every report shows: distributions over all touched lines of the run.
 public struct RunStatistics: Equatable, Sendable {

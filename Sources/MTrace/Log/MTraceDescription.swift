@@ -22,8 +22,6 @@ extension MTraceName {
     }
 }
 
-@inline(__always) private func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
-
 private func flagList(_ raw: UInt8, _ names: [(UInt8, String)]) -> String {
     var parts = names.filter { raw & $0.0 != 0 }.map(\.1)
     let rest = names.reduce(raw) { $0 & ~$1.0 }
