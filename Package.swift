@@ -3,8 +3,8 @@ import Foundation
 import PackageDescription
 
 // Like -march=native: on an x86-64 build machine with Haswell's instruction set (AVX2,
-// BMI2, FMA, …) the code is compiled for it; BMI2 shifts and AVX2 make the simulator's
-// hot loops 5–15 % faster. The binary then needs such a CPU to run; MTLAB_PORTABLE=1
+// BMI2, FMA, …) the code is compiled for it, for BMI2 shifts and AVX2 in the simulator's
+// hot loops (docs/performance.md). The binary then needs such a CPU to run; MTLAB_PORTABLE=1
 // builds one that runs on any x86-64. `mtlab bench` prints which build it is.
 let haswellFeatures = ["avx", "avx2", "bmi1", "bmi2", "fma", "f16c", "movbe", "abm", "popcnt", "sse4_2",
                        "pclmulqdq", "xsave", "fsgsbase", "rdrand", "invpcid", "cx16", "lahf_lm"]

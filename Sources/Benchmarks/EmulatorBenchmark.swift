@@ -5,7 +5,7 @@ import Foundation
 import MTrace
 import Reports
 
-/// The emulator benchmark of issue 3: guest MIPS of a compute-bound guest
+/// The emulator benchmark: guest MIPS of a compute-bound guest
 /// (`guests/bench/compute.c`, or another program of `guests/bench/`) with tracing off, with every access traced into a 4-CPU
 /// MESI ``CoherenceSimulator``, and the slowdown between the two. A third case traces
 /// into a sink that only counts, to show how the traced time splits between the

@@ -4,7 +4,7 @@ import Foundation
 import MTrace
 import Reports
 
-/// The simulator benchmark of issue 2 on the synthetic SplitMix64 reference trace
+/// The simulator benchmark on the synthetic SplitMix64 reference trace
 /// (spec/synthetic-trace.md): (a) one CPU, protocol none; (b) eight CPUs under MESI,
 /// reference i issued by CPU i mod 8; (c) as (a) but parsed from a din file on disk.
 ///

@@ -2,7 +2,7 @@ import Foundation
 import Reports
 import Sweeps
 
-/// The sweep benchmark of issue 5: one sweep of 100 small points run with 1 job and with 2,
+/// The sweep benchmark: one sweep of 100 small points run with 1 job and with 2,
 /// reporting wall time, CPU time, how many cores were busy on average, and the speed-up.
 ///
 /// The points are a generator workload (no files to read) over CPU counts, protocols and

@@ -55,7 +55,11 @@ public struct GuestFault: Error, CustomStringConvertible, Equatable, Sendable {
     }
 
     /// `hart 1 pc 0x80000124: illegal instruction 0x0000000b (no trap handler: mtvec is 0)`.
-    public var description: String {
+    public var description: String { "\(hartLocation(hart, pc: pc)): \(problem)" }
+
+    /// What went wrong and why, without where: `illegal instruction 0x0000000b (no trap
+    /// handler: mtvec is 0)`; reports put their own location (with a symbol) before it.
+    public var problem: String {
         let what: String
         switch cause {
         case .illegalInstruction: what = "illegal instruction \(paddedHex(value))"
@@ -64,8 +68,13 @@ public struct GuestFault: Error, CustomStringConvertible, Equatable, Sendable {
             what = "\(cause) at \(paddedHex(value))"
         default: what = cause.description
         }
-        return "hart \(hart) pc \(paddedHex(pc)): \(what) (\(reason))"
+        return "\(what) (\(reason))"
     }
+}
+
+/// How messages name where a hart is: `hart 1 pc 0x80000124`.
+public func hartLocation(_ hart: Int, pc: UInt64) -> String {
+    "hart \(hart) pc \(paddedHex(pc))"
 }
 
 /// How a run ended.

@@ -301,8 +301,8 @@ struct CoherenceEngine {
     /// `found` is the line's slot in this CPU's cache, or -1; `known` the line's record
     /// index if the caller looked it up, or -1.
     ///
-    /// Out of line on purpose: inlined beside the fast paths it cost them registers, and
-    /// (a) ran 10–15 % slower.
+    /// Out of line on purpose: inlined beside the fast paths it costs them registers
+    /// (docs/performance.md has the measurement).
     @inline(never)
     mutating func lineAccess<P: ReplacementPolicy>(cpu c: Int, line: UInt64, found: Int, known: Int, lo: Int, hi: Int,
                                                    kind: AccessKind, _: P.Type) throws(OutOfMemoryError) -> Int {

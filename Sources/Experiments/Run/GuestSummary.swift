@@ -62,7 +62,7 @@ public struct GuestSummary: Equatable, Sendable {
     init(_ result: RunResult, machine: Machine, limitKey: String) {
         let program = machine.program
         func located(_ hart: Int, _ pc: UInt64) -> String {
-            var text = "hart \(hart) pc \(paddedHex(pc))"
+            var text = hartLocation(hart, pc: pc)
             if let (symbol, offset) = program.symbolize(pc), offset < symbol.size || symbol.size == 0 {
                 text += " (\(symbol.name)+0x\(String(offset, radix: 16)))"
             }
@@ -82,11 +82,7 @@ public struct GuestSummary: Equatable, Sendable {
             message = text
         case let .fault(fault):
             ending = .fault
-            let where_ = "hart \(fault.hart) pc \(paddedHex(fault.pc))"
-            let description = fault.description
-            message = description.hasPrefix(where_)
-                ? located(fault.hart, fault.pc) + description.dropFirst(where_.count)
-                : description
+            message = located(fault.hart, fault.pc) + ": " + fault.problem
         case let .instructionLimit(limit):
             ending = .instructionLimit
             let harts = (0..<result.instructions.count).map { located($0, machine.pc(hart: $0)) }
