@@ -78,8 +78,10 @@ private func runKind(_ kind: InputKind, seed: UInt64, cases: Int, workers: Int, 
                 try prepareCase(folder, kind: kind, input: input)
                 outcome = try runOnce(executable, command, in: folder, timeout: 60)
             } catch {
+                // The harness itself failed (disk full, no descriptors left): stop this
+                // worker rather than report the same failure for every case left.
                 mine.failures.append("case \(index): could not run: \(error)")
-                continue
+                break
             }
             mine.executions += 1
             mine.statuses[outcome.status, default: 0] += 1
@@ -125,7 +127,9 @@ private func runOnce(_ executable: URL, _ arguments: [String], in folder: URL, t
     let stderrFile = folder.appendingPathComponent(".stderr")
     _ = FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
     process.standardOutput = FileHandle.nullDevice
-    process.standardError = try FileHandle(forWritingTo: stderrFile)
+    let stderrHandle = try FileHandle(forWritingTo: stderrFile)
+    defer { try? stderrHandle.close() }  // one descriptor per case would run out in a long run
+    process.standardError = stderrHandle
     process.standardInput = FileHandle.nullDevice
     try process.run()
     let deadline = Date().addingTimeInterval(timeout)
