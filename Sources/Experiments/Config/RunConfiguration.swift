@@ -88,11 +88,11 @@ public struct RunConfiguration: Equatable {
     /// Reads and validates the TOML config at `path`, applying `--set key=value` overrides
     /// first. Throws ``ConfigError``.
     public static func load(path: String, overrides: [String] = []) throws -> RunConfiguration {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            var isDirectory: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            let why = !exists ? "no such file" : isDirectory.boolValue ? "it is a folder" : "permission denied"
-            throw ConfigError(.unreadable, place: path, message: "cannot read the config file: \(why)")
+        let data: Data
+        switch readInputFile(path) {
+        case .success(let d): data = d
+        case .failure(let problem):
+            throw ConfigError(.unreadable, place: path, message: "cannot read the config file: \(problem.reason)")
         }
         // The bytes go to the TOML reader as they are: it names the line and byte offset of
         // invalid UTF-8.
