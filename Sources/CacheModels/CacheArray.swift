@@ -47,9 +47,7 @@ public struct CacheArray {
     /// Throws ``GeometryError`` for a way count the policy cannot serve and
     /// ``CacheMemoryError`` when the system refuses the memory.
     public init(geometry: CacheGeometry, replacement: ReplacementKind, seed: UInt64) throws {
-        if !replacement.supports(ways: geometry.ways) {
-            throw GeometryError(key: "ways", message: "must be \(replacement.waysRequirement ?? "") for \(replacement) replacement, got \(geometry.ways)")
-        }
+        try replacement.check(ways: geometry.ways)
         self.geometry = geometry
         self.replacement = replacement
         self.ways = geometry.ways

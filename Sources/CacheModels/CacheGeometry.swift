@@ -38,8 +38,7 @@ public struct CacheGeometry: Equatable, Hashable, Sendable, CustomStringConverti
 
     /// Geometry from a total capacity in bytes: sets = size / (ways × lineSize). Ways and
     /// line size are checked on their own first, so that a bad one is named (rather than a
-    /// size it cannot divide) and their product cannot overflow: the config's `[cache]` and
-    /// `scan --set cache.*` report the same errors.
+    /// size it cannot divide) and their product cannot overflow.
     public init(size: Int, ways: Int, lineSize: Int) throws {
         _ = try CacheGeometry(sets: 1, ways: ways, lineSize: lineSize)
         guard size >= 1 else {
@@ -75,7 +74,25 @@ public struct CacheGeometry: Equatable, Hashable, Sendable, CustomStringConverti
 
 /// An invalid cache shape; `key` is the config key at fault (without the `cache.` prefix).
 public struct GeometryError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// What is wrong with the key: a bad value, a key that clashes with another, or a
+    /// required key not given.
+    public enum Problem: Sendable {
+        case invalid
+        case conflict
+        case missing
+    }
+
     public var key: String
+    /// For ``Problem/invalid``, the rest of the sentence after `cache.KEY`; otherwise the
+    /// whole sentence (it names both keys).
     public var message: String
-    public var description: String { "cache.\(key) \(message)" }
+    public var problem: Problem
+
+    public init(key: String, message: String, problem: Problem = .invalid) {
+        self.key = key
+        self.message = message
+        self.problem = problem
+    }
+
+    public var description: String { problem == .invalid ? "cache.\(key) \(message)" : message }
 }

@@ -57,30 +57,31 @@ public struct ScanOptions: Sendable {
         guard keys.contains(key) else {
             throw ScanError(message: "--set \(setting): unknown key \(key); scan takes \(keys.joined(separator: ", "))")
         }
+        // The settings so far with this one changed, checked by the rule `mtlab run` uses.
+        var settings = CacheSettings(sets: geometry.sets, ways: geometry.ways, lineSize: geometry.lineSize,
+                                     replacement: replacement)
         if key == "cache.replacement" {
             guard let r = ReplacementKind(rawValue: value) else {
-                throw ScanError(message: "--set \(setting): cache.replacement must be one of "
-                    + ReplacementKind.allCases.map(\.rawValue).joined(separator: ", "))
+                throw ScanError(message: "--set \(setting): cache.replacement must be one of \(ReplacementKind.namesList)")
             }
-            if r == .plru, geometry.ways & (geometry.ways - 1) != 0 || geometry.ways > CacheArray.maximumPLRUWays {
-                throw ScanError(message: "--set \(setting): plru needs a power-of-two number of ways ≤ \(CacheArray.maximumPLRUWays)")
+            settings.replacement = r
+        } else {
+            guard let n = Int(value), n > 0 else {
+                throw ScanError(message: "--set \(setting): \(key) must be a positive integer")
             }
-            replacement = r
-            return
-        }
-        guard let n = Int(value), n > 0 else {
-            throw ScanError(message: "--set \(setting): \(key) must be a positive integer")
+            switch key {
+            case "cache.sets": settings.sets = n
+            case "cache.ways": settings.ways = n
+            case "cache.line_size": settings.lineSize = n
+            default: (settings.sets, settings.size) = (nil, n)
+            }
         }
         do {
-            switch key {
-            case "cache.sets": geometry = try CacheGeometry(sets: n, ways: geometry.ways, lineSize: geometry.lineSize)
-            case "cache.ways": geometry = try CacheGeometry(sets: geometry.sets, ways: n, lineSize: geometry.lineSize)
-            case "cache.line_size": geometry = try CacheGeometry(sets: geometry.sets, ways: geometry.ways, lineSize: n)
-            default: geometry = try CacheGeometry(size: n, ways: geometry.ways, lineSize: geometry.lineSize)
-            }
+            geometry = try settings.geometry()
         } catch let e as GeometryError {
             throw ScanError(message: "--set \(setting): \(e)")
         }
+        replacement = settings.replacement
     }
 }
 

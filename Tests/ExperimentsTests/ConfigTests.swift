@@ -305,4 +305,13 @@ private func failure(_ text: String, _ overrides: [String] = [], file: String = 
             Issue.record("\(error)")
         }
     }
+
+    @Test func readingAFolder() throws {
+        let folder = NSTemporaryDirectory() + "mtlab-config-folder-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(throws: ConfigError(.unreadable, place: folder, message: "cannot read the config file: it is a folder")) {
+            _ = try RunConfiguration.load(path: folder)
+        }
+    }
 }

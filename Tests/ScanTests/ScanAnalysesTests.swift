@@ -311,6 +311,23 @@ private func sharingLog() -> SpecLog {
         #expect(throws: ScanError.self) { try options.apply(setting: "cache.ways") }
     }
 
+    /// The way rule of a policy is `mtlab run`'s, in its words, whichever of ways and
+    /// replacement comes last.
+    @Test func policyWaysRuleIsTheConfigsRule() throws {
+        var options = ScanOptions()
+        try options.apply(setting: "cache.ways=12")
+        #expect(throws: ScanError(message: "--set cache.replacement=plru: cache.ways must be a power of two ≤ 64 for plru replacement, got 12")) {
+            try options.apply(setting: "cache.replacement=plru")
+        }
+        #expect(options.replacement == .fifo)
+        try options.apply(setting: "cache.ways=16")
+        try options.apply(setting: "cache.replacement=plru")
+        #expect(throws: ScanError(message: "--set cache.ways=24: cache.ways must be a power of two ≤ 64 for plru replacement, got 24")) {
+            try options.apply(setting: "cache.ways=24")
+        }
+        #expect(options.geometry.ways == 16 && options.replacement == .plru)
+    }
+
     @Test func symbolsLabelAddressesAndNamePCs() throws {
         let elf = elfFile(symbols: [("worker", 0x10, 0x20, 2), ("counters", 0x1000, 16, 1), ("pcpu_var", 0x100, 8, 1),
                                     ("__per_cpu_start", 0x100, 0, 0), ("__per_cpu_end", 0x140, 0, 0), ("unsized", 0x3000, 0, 1)])

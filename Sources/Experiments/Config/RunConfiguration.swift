@@ -88,11 +88,11 @@ public struct RunConfiguration: Equatable {
     /// Reads and validates the TOML config at `path`, applying `--set key=value` overrides
     /// first. Throws ``ConfigError``.
     public static func load(path: String, overrides: [String] = []) throws -> RunConfiguration {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            var isDirectory: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            let why = !exists ? "no such file" : isDirectory.boolValue ? "it is a folder" : "permission denied"
-            throw ConfigError(.unreadable, place: path, message: "cannot read the config file: \(why)")
+        let data: Data
+        switch readInputFile(path) {
+        case .success(let d): data = d
+        case .failure(let problem):
+            throw ConfigError(.unreadable, place: path, message: "cannot read the config file: \(problem.reason)")
         }
         // The bytes go to the TOML reader as they are: it names the line and byte offset of
         // invalid UTF-8.
@@ -239,37 +239,25 @@ struct ConfigLoader {
     }
 
     func validateGeometry(replacement: ReplacementKind) throws -> CacheGeometry {
-        let lineSize = try integer("cache.line_size") ?? 64
-        let ways = try integer("cache.ways") ?? 8
+        // Type and range errors come in this order, whichever keys are wrong.
+        let lineSize = try integer("cache.line_size")
+        let ways = try integer("cache.ways")
         let sets = try integer("cache.sets")
         let size = try integer("cache.size")
-        let geometry: CacheGeometry
+        let settings = CacheSettings(sets: sets, size: size, ways: ways, lineSize: lineSize, replacement: replacement)
         do {
-            switch (sets, size) {
-            case let (sets?, nil):
-                geometry = try CacheGeometry(sets: sets, ways: ways, lineSize: lineSize)
-            case let (nil, size?):
-                // Check ways and line_size alone first: they must be sane before size is divided by them.
-                _ = try CacheGeometry(sets: 1, ways: ways, lineSize: lineSize)
-                geometry = try CacheGeometry(size: size, ways: ways, lineSize: lineSize)
-            case (_?, _?):
-                throw ConfigError(.conflict, place: place(of: "cache.size"), key: "cache.size",
-                                  message: "cache.sets and cache.size are both given; give exactly one")
-            case (nil, nil):
-                throw ConfigError(.missing, place: file, key: "cache.sets",
-                                  message: "the cache needs cache.sets or cache.size (give exactly one)")
-            }
+            return try settings.geometry()
         } catch let e as GeometryError {
             let name = "cache.\(e.key)"
-            throw ConfigError(.outOfRange, place: place(of: name), key: name, message: e.description)
+            let kind: ConfigError.Kind
+            switch e.problem {
+            case .invalid: kind = .outOfRange
+            case .conflict: kind = .conflict
+            case .missing: kind = .missing
+            }
+            // A key given nowhere (the missing one) is blamed on the file.
+            throw ConfigError(kind, place: place(of: name), key: name, message: e.description)
         }
-        // Some policies need a particular way count (the plru tree fits one machine word);
-        // say so now rather than when the simulator starts.
-        if !replacement.supports(ways: ways) {
-            throw ConfigError(.outOfRange, place: place(of: "cache.ways"), key: "cache.ways",
-                              message: "cache.ways must be \(replacement.waysRequirement ?? "") for \(replacement) replacement, got \(ways)")
-        }
-        return geometry
     }
 
     /// Exactly one of `workload.trace`, `workload.elf`, `workload.guest`,
