@@ -29,9 +29,6 @@ public struct CacheArray {
     /// The policy's words and stream.
     public var policyState: ReplacementState
 
-    /// Largest ways for `plru` (its tree bits fit one word).
-    public static let maximumPLRUWays = PLRUReplacement.maximumWays
-
     /// Bytes per slot: a tag (8), a state (1), an owner word (4) and a policy word (8).
     public static let bytesPerSlot = 8 + 1 + 4 + 8
     /// Bytes per set: a policy word.
