@@ -1,3 +1,5 @@
+import Reports
+
 /// The look of every plot: sized for one column of a two-column paper (3.3 × 2.4 inches,
 /// 8-point text), colour-blind-safe lines (Okabe–Ito), and labels with units derived from
 /// the metric and key names.
@@ -111,20 +113,6 @@ enum PlotStyle {
         visible(s).replacingOccurrences(of: "\t", with: " ")
     }
 
-    /// `s` with control characters spelled out (`\n`, `\x1b`), so none reaches gnuplot raw.
-    static func visible(_ s: String) -> String {
-        guard s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else { return s }
-        var out = ""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7f:
-                out += "\\x" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
+    /// `s` with control characters spelled out (`\n`, `\u001b`), so none reaches gnuplot raw.
+    static func visible(_ s: String) -> String { escaped(s) }
 }

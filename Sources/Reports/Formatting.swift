@@ -96,22 +96,26 @@ package func byteSize(_ bytes: Int) -> String {
 /// A double-quoted string with quotes, backslashes and control characters escaped, so that
 /// values read back unambiguously in messages.
 package func quoted(_ s: String) -> String {
-    var out = "\""
+    "\"" + escaped(s, quotesAndBackslashes: true) + "\""
+}
+
+/// `s` with control characters spelled out (`\n`, `\t`, `\r`, `\u001b`), and with
+/// `quotesAndBackslashes` also `"` and `\` escaped: text that shows every character and
+/// never breaks a line, for messages and for scripts that must not see raw control bytes.
+package func escaped(_ s: String, quotesAndBackslashes: Bool = false) -> String {
+    var out = ""
     for scalar in s.unicodeScalars {
         switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
+        case "\"" where quotesAndBackslashes: out += "\\\""
+        case "\\" where quotesAndBackslashes: out += "\\\\"
         case "\n": out += "\\n"
         case "\t": out += "\\t"
         case "\r": out += "\\r"
-        default:
-            if scalar.value < 0x20 {
-                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-                    + String(scalar.value, radix: 16)
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
+        case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+            let digits = String(scalar.value, radix: 16)
+            out += "\\u" + String(repeating: "0", count: 4 - digits.count) + digits
+        default: out.unicodeScalars.append(scalar)
         }
     }
-    return out + "\""
+    return out
 }
