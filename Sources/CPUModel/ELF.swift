@@ -39,20 +39,12 @@ public struct ELFImage: Sendable {
         public var size: UInt64
     }
 
-    /// A symbol from `.symtab`.
-    public struct Symbol: Sendable, Equatable {
-        public var name: String
-        public var address: UInt64
-        public var size: UInt64
-        public var isFunction: Bool
-    }
-
     /// Where every hart starts (e_entry).
     public var entry: UInt64
     /// The PT_LOAD segments, in program-header order.
     public var segments: [Segment]
-    /// Named symbols sorted by address.
-    public var symbols: [Symbol]
+    /// Functions, objects and labels by address; names the pcs of a guest's faults.
+    public var symbols: SymbolIndex
     /// The executable (SHF_EXECINSTR) sections that are loaded from the file; without
     /// section headers, the executable segments. Only code lies there, never data.
     public var codeRanges: [CodeRange]
@@ -172,15 +164,14 @@ public struct ELFImage: Sendable {
         }
         do {
             // Functions, objects and plain labels; `$x`/`$d` mapping symbols say nothing.
-            symbols = try ELFSymbolTable(elf64: bytes).entries
+            symbols = SymbolIndex(try ELFSymbolTable(elf64: bytes).entries
                 .filter { $0.kind <= 2 && $0.isDefined && !$0.name.hasPrefix("$") }
-                .map { Symbol(name: $0.name, address: $0.address, size: $0.size, isFunction: $0.kind == 2) }
+                .map { ELFSymbol(name: $0.name, address: $0.address, size: $0.size) })
         } catch .noSectionHeaders {
-            symbols = []  // a stripped executable still runs
+            symbols = SymbolIndex([])  // a stripped executable still runs
         } catch {
             throw fail("truncated or corrupt section headers or symbol table (\(error))")
         }
-        symbols.sort { ($0.address, $0.name) < ($1.address, $1.name) }
         if codeRanges.isEmpty {
             codeRanges = segments.filter(\.executable).map { CodeRange(address: $0.address, size: UInt64($0.data.count)) }
         }
@@ -201,19 +192,7 @@ public struct ELFImage: Sendable {
 
     /// The address of the first symbol called `name`.
     public func address(of name: String) -> UInt64? {
-        symbols.first { $0.name == name }?.address
-    }
-
-    /// The symbol containing `address` (or the nearest one below it), with the offset.
-    public func symbolize(_ address: UInt64) -> (symbol: Symbol, offset: UInt64)? {
-        var low = 0, high = symbols.count
-        while low < high {
-            let mid = (low + high) / 2
-            if symbols[mid].address <= address { low = mid + 1 } else { high = mid }
-        }
-        guard low > 0 else { return nil }
-        let symbol = symbols[low - 1]
-        return (symbol, address - symbol.address)
+        symbols.symbols.first { $0.name == name }?.address
     }
 }
 

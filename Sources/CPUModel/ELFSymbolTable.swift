@@ -85,3 +85,70 @@ public struct ELFSymbolTable: Sendable {
         isPresent = true
     }
 }
+
+/// A named address of a program: a function, a data object or a plain label.
+public struct ELFSymbol: Sendable, Equatable {
+    public var name: String
+    public var address: UInt64
+    /// Bytes it spans; 0 for a label (an assembly entry point, say), which spans up to the
+    /// next symbol.
+    public var size: UInt64
+
+    public init(name: String, address: UInt64, size: UInt64) {
+        self.name = name
+        self.address = address
+        self.size = size
+    }
+}
+
+/// Symbols sorted by address, and the one rule by which mtlab names an address (a guest's
+/// faulting pc, a pc in an mtrace log): the symbol that contains it. A sized symbol contains
+/// `[address, address + size)`; a label contains everything from its address up to the next
+/// symbol's. Where several qualify, the one starting nearest below wins, so a function nested
+/// in another names its own code; at one address a sized symbol wins over a label, the
+/// smaller over the larger, then the first name.
+public struct SymbolIndex: Sendable {
+    public let symbols: [ELFSymbol]
+
+    public init(_ symbols: [ELFSymbol]) {
+        self.symbols = symbols.sorted { ($0.address, $0.name) < ($1.address, $1.name) }
+    }
+
+    /// How far back past the nearest symbol a sized one enclosing the address is searched.
+    private static let nestingLookback = 8
+
+    /// The symbol containing `address`, with the offset into it.
+    public func containing(_ address: UInt64) -> (symbol: ELFSymbol, offset: UInt64)? {
+        // The first symbol that starts above the address.
+        var low = 0, high = symbols.count
+        while low < high {
+            let mid = (low + high) / 2
+            if symbols[mid].address <= address { low = mid + 1 } else { high = mid }
+        }
+        guard low > 0 else { return nil }
+        let nearest = symbols[low - 1].address
+        var best: ELFSymbol?
+        var i = low - 1
+        while i >= 0, low - 1 - i <= Self.nestingLookback {
+            let s = symbols[i]
+            if let b = best, s.address < b.address { break }
+            // A label spans to the next symbol, so only labels at the nearest address contain it.
+            let contains = s.size > 0 ? address &- s.address < s.size : s.address == nearest
+            if contains, best.map({ Self.precedes(s, $0) }) ?? true { best = s }
+            i -= 1
+        }
+        return best.map { ($0, address &- $0.address) }
+    }
+
+    /// Between two symbols at one address: a sized one before a label, the smaller
+    /// (innermost) before the larger, then by name.
+    private static func precedes(_ a: ELFSymbol, _ b: ELFSymbol) -> Bool {
+        (a.size == 0 ? 1 : 0, a.size, a.name) < (b.size == 0 ? 1 : 0, b.size, b.name)
+    }
+
+    /// `name+0x1c` for `address`, `name` at a symbol's first byte, or nil.
+    public func describe(_ address: UInt64) -> String? {
+        guard let (symbol, offset) = containing(address) else { return nil }
+        return offset == 0 ? symbol.name : "\(symbol.name)+0x\(String(offset, radix: 16))"
+    }
+}

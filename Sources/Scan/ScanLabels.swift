@@ -1,3 +1,4 @@
+import CPUModel
 import MTrace
 import Reports
 

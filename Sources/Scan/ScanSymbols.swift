@@ -15,13 +15,6 @@ public struct ScanError: Error, CustomStringConvertible, Equatable, Sendable {
     public var description: String { file.map { "\($0): \(message)" } ?? message }
 }
 
-/// One symbol of an ELF symbol table that scan uses.
-public struct ELFSymbol: Equatable, Sendable {
-    public var name: String
-    public var address: UInt64
-    public var size: UInt64
-}
-
 /// The symbols of an ELF64 little-endian executable that label addresses and pcs: every
 /// sized `OBJECT` symbol is a static object (as mscan's static labels), every `FUNC`
 /// symbol a function; `__per_cpu_start`/`__per_cpu_end` bound the per-CPU templates.
@@ -29,13 +22,13 @@ public struct ScanSymbols: Sendable {
     /// Sized data objects, by address.
     public private(set) var objects: [ELFSymbol] = []
     /// Functions, by address.
-    public private(set) var functions: [ELFSymbol] = []
+    public let functions: SymbolIndex
     /// `[__per_cpu_start, __per_cpu_end)`, when the program has per-CPU data.
     public private(set) var perCPURange: Range<UInt64>?
 
     public init(objects: [ELFSymbol] = [], functions: [ELFSymbol] = [], perCPURange: Range<UInt64>? = nil) {
         self.objects = objects.sorted { ($0.address, $0.name) < ($1.address, $1.name) }
-        self.functions = functions.sorted { ($0.address, $0.name) < ($1.address, $1.name) }
+        self.functions = SymbolIndex(functions)
         self.perCPURange = perCPURange
     }
 
@@ -92,29 +85,11 @@ public struct ScanSymbols: Sendable {
         self.init(objects: objects, functions: functions, perCPURange: range)
     }
 
-    /// The function containing `pc` (a sized function whose range holds it, or an unsized
-    /// one starting exactly there) and the offset into it.
+    /// The function containing `pc` and the offset into it (``SymbolIndex``'s rule).
     public func function(containing pc: UInt64) -> (name: String, offset: UInt64)? {
-        // The last function starting at or below pc.
-        var lo = 0, hi = functions.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if functions[mid].address <= pc { lo = mid + 1 } else { hi = mid }
-        }
-        var i = lo - 1
-        while i >= 0 {
-            let f = functions[i]
-            if f.size == 0 ? pc == f.address : pc &- f.address < f.size { return (f.name, pc &- f.address) }
-            // Functions may nest (aliases); look back a little for one that spans pc.
-            if lo - i > 8 { break }
-            i -= 1
-        }
-        return nil
+        functions.containing(pc).map { ($0.symbol.name, $0.offset) }
     }
 
     /// `function+0x1c` for `pc`, `function` at its first byte, or nil.
-    public func describe(pc: UInt64) -> String? {
-        guard let (name, offset) = function(containing: pc) else { return nil }
-        return offset == 0 ? name : "\(name)+\(hex(offset))"
-    }
+    public func describe(pc: UInt64) -> String? { functions.describe(pc) }
 }

@@ -278,7 +278,7 @@ final class StreamSink: AccessSink, AnnotationSink {
             default: return nil
             }
         }
-        let functions = pcs.map { image.symbolize($0)?.symbol.name ?? "?" }
+        let functions = pcs.map { image.symbols.containing($0)?.symbol.name ?? "?" }
         #expect(functions == ["first", "first", "first", "second", "second", "second", "main"], "\(functions)")
         #expect(Set(pcs).count == pcs.count, "every site has its own pc: \(pcs.map { String($0, radix: 16) })")
     }
@@ -311,7 +311,7 @@ final class StreamSink: AccessSink, AnnotationSink {
         // outer(20) calls leaf and both return; the second outer runs with call tracing off.
         let shape = calls.map { record -> String in
             let target = record.field(at: 24, as: UInt64.self)
-            let name = target == outer ? "outer" : target == leaf ? "leaf" : image.symbolize(target)?.symbol.name ?? "?"
+            let name = target == outer ? "outer" : target == leaf ? "leaf" : image.symbols.containing(target)?.symbol.name ?? "?"
             return (record.field(at: 40, as: UInt32.self) == 1 ? "ret to " : "call ") + name
         }
         #expect(shape == ["call outer", "call leaf", "ret to outer", "ret to main"], "\(shape)")

@@ -63,9 +63,7 @@ public struct GuestSummary: Equatable, Sendable {
         let program = machine.program
         func located(_ hart: Int, _ pc: UInt64) -> String {
             var text = hartLocation(hart, pc: pc)
-            if let (symbol, offset) = program.symbolize(pc), offset < symbol.size || symbol.size == 0 {
-                text += " (\(symbol.name)+0x\(String(offset, radix: 16)))"
-            }
+            if let name = program.symbols.describe(pc) { text += " (\(name))" }
             return text
         }
         switch result.outcome {
