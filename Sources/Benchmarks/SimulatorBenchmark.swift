@@ -123,7 +123,7 @@ public struct SimulatorBenchmark {
                     }
                 }
             }.seconds
-            return (seconds, sim.result().totals.misses)
+            return (seconds, try sim.result().totals.misses)
         }
         return Case(name: name, description: description, rate: Double(accesses.count) / best.seconds, target: target,
                     misses: best.count)
@@ -138,7 +138,7 @@ public struct SimulatorBenchmark {
                 var reader = try openTrace(path: path, format: format, cpus: 1)
                 try pump(&reader, into: sim)
             }.seconds
-            return (seconds, sim.result().totals.misses)
+            return (seconds, try sim.result().totals.misses)
         }
         return Case(name: name, description: description, rate: Double(references) / best.seconds, target: target,
                     misses: best.count)

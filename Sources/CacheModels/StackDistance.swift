@@ -21,7 +21,10 @@ import Darwin
 /// A profile allocates ``bytesPerSet`` for every set when it is made (up to 32 GiB for 2^30
 /// sets), so ``checkMemory(sets:profiles:available:keys:)`` first and the throwing init make
 /// a size beyond the machine an error rather than a crash; the rest grows with the lines used.
-public struct StackDistanceProfile {
+///
+/// A class: a profile is one object that changes as accesses arrive, and copying its sets
+/// (megabytes, possibly more than the system would give) is never wanted.
+public final class StackDistanceProfile {
     public let sets: Int
     let setMask: UInt64
     /// `histogram[d]`: accesses of finite distance d.
@@ -31,7 +34,9 @@ public struct StackDistanceProfile {
     public private(set) var accesses: UInt64 = 0
     /// The time of each line's last use, on its set's clock.
     var lastUse: [UInt64: Int] = [:]
-    var stacks: SetStacks
+    /// One stack per set, in memory from `malloc`, so that a size the system refuses is an
+    /// error (a Swift array would trap).
+    let stacks: UnsafeMutablePointer<SetStack>
 
     /// Bytes a profile allocates per set when it is made.
     public static let bytesPerSet = MemoryLayout<SetStack>.stride
@@ -59,21 +64,28 @@ public struct StackDistanceProfile {
     /// Throws ``StackDistanceMemoryError`` when the system refuses the memory of the sets.
     public init(sets: Int) throws(StackDistanceMemoryError) {
         precondition(sets >= 1 && sets & (sets - 1) == 0, "sets must be a power of two")
-        guard let stacks = SetStacks(count: sets) else {
+        let (bytes, overflow) = sets.multipliedReportingOverflow(by: MemoryLayout<SetStack>.stride)
+        guard !overflow, let raw = malloc(max(bytes, 1)) else {
             throw StackDistanceMemoryError(sets: sets, profiles: 1, needed: Self.bytesNeeded(sets: sets, profiles: 1),
                                            available: nil)
         }
         self.sets = sets
         setMask = UInt64(sets - 1)
-        self.stacks = stacks
+        stacks = raw.bindMemory(to: SetStack.self, capacity: sets)
+        // Empty sets hold only the shared empty-array storage: nothing is allocated per set.
+        stacks.initialize(repeating: SetStack(), count: sets)
+    }
+
+    deinit {
+        stacks.deinitialize(count: sets)
+        free(stacks)
     }
 
     /// Records one use of `line`.
     @inline(__always)
-    public mutating func access(line: UInt64) {
+    public func access(line: UInt64) {
         accesses &+= 1
-        if !isKnownUniquelyReferenced(&stacks) { stacks = stacks.copy() }
-        let stack = stacks.base + Int(truncatingIfNeeded: line & setMask)
+        let stack = stacks + Int(truncatingIfNeeded: line & setMask)
         if stack.pointee.isFull { stack.pointee.compact(lastUse: &lastUse) }
         let now = stack.pointee.clock
         if let previous = lastUse.updateValue(now, forKey: line) {
@@ -90,10 +102,9 @@ public struct StackDistanceProfile {
 
     /// Forgets every line, as when the cache is emptied: each line's next use has infinite
     /// distance again. Empties the sets in place, allocating nothing.
-    public mutating func forgetAll() {
+    public func forgetAll() {
         lastUse.removeAll()
-        if !isKnownUniquelyReferenced(&stacks) { stacks = stacks.copy() }
-        for set in 0..<sets { stacks.base[set] = SetStack() }
+        for set in 0..<sets { stacks[set] = SetStack() }
     }
 
     /// Misses of an LRU cache with `sets` sets and `ways` ways (≥ 1): accesses of distance
@@ -112,7 +123,7 @@ public struct StackDistanceProfile {
     public var saturatingWays: Int { max(1, histogram.count) }
 
     /// Distinct lines in the fullest set: the ways that hold everything ever used.
-    public var workingSetWays: Int { (0..<sets).reduce(0) { max($0, stacks.base[$1].live) } }
+    public var workingSetWays: Int { (0..<sets).reduce(0) { max($0, stacks[$1].live) } }
 
     /// Misses for every ways value 1…`maximumWays`, by suffix sums: O(maximumWays + histogram).
     public func missCurve(maximumWays: Int) -> [UInt64] {
@@ -128,38 +139,6 @@ public struct StackDistanceProfile {
             if w <= maximumWays { curve[w - 1] = tail }
         }
         return curve
-    }
-}
-
-/// A profile's sets, in memory from `malloc`, so that a size the system refuses is an error
-/// (a Swift array would trap). Shared by copies of a profile until one of them changes.
-final class SetStacks {
-    let base: UnsafeMutablePointer<SetStack>
-    let count: Int
-
-    /// nil when the system refuses the memory.
-    init?(count: Int) {
-        let (bytes, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<SetStack>.stride)
-        guard !overflow, let raw = malloc(max(bytes, 1)) else { return nil }
-        base = raw.bindMemory(to: SetStack.self, capacity: count)
-        // Empty sets hold only the shared empty-array storage: nothing is allocated per set.
-        base.initialize(repeating: SetStack(), count: count)
-        self.count = count
-    }
-
-    /// Another copy of the sets, for a copy of a profile that changes. Profiles of mtlab are
-    /// never copied; a copy the system cannot hold stops the program.
-    func copy() -> SetStacks {
-        guard let copy = SetStacks(count: count) else {
-            fatalError("out of memory copying \(count) stack-distance sets")
-        }
-        for i in 0..<count { copy.base[i] = base[i] }
-        return copy
-    }
-
-    deinit {
-        base.deinitialize(count: count)
-        free(base)
     }
 }
 

@@ -91,6 +91,8 @@ struct CoherenceEngine {
         writebackStates = table.states.reduce(0) { mask, state in
             table[state, .replacement]?.actions.contains(.writeback) == true ? mask | 1 << state.rawValue : mask
         }
+        // The line table first: it is the one allocation here that can fail without trapping.
+        lines = try LineTable(cpus: cpus, lineSize: lineSize)
         let packed = table.packed()
         cells = .allocate(capacity: packed.count)
         cells.initialize(from: packed, count: packed.count)
@@ -105,6 +107,7 @@ struct CoherenceEngine {
                 caches.deinitialize(count: cpu)
                 caches.deallocate()
                 cells.deallocate()
+                lines.deallocate()
                 throw error
             }
         }
@@ -114,7 +117,6 @@ struct CoherenceEngine {
         kindCounts.initialize(repeating: 0, count: cpus * Self.kindsPerCPU)
         transferCounts = .allocate(capacity: cpus * cpus)
         transferCounts.initialize(repeating: 0, count: cpus * cpus)
-        lines = LineTable(cpus: cpus, lineSize: lineSize)
     }
 
     /// Cache-to-cache transfers as a flat `cpus × cpus` array, row = supplier, column = requester.

@@ -37,10 +37,11 @@ public final class CoherenceSimulator: AccessSink {
         try applyBatch(&engine, accesses)
     }
 
-    /// The counters and line statistics so far (a copy: the simulator may go on).
-    public func result() -> SimulationResult {
+    /// The counters and line statistics so far (a copy: the simulator may go on). Throws
+    /// when the copy of the line table does not fit in memory.
+    public func result() throws(OutOfMemoryError) -> SimulationResult {
         precondition(!finished, "a finished simulator has handed its results over")
-        return makeResult(lines: engine.lines.snapshot())
+        return makeResult(lines: try engine.lines.snapshot())
     }
 
     /// The counters and line statistics, ending the simulation: the line table becomes the

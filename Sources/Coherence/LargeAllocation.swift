@@ -53,28 +53,6 @@ enum LargeAllocation {
         return p.bindMemory(to: T.self, capacity: count)
     }
 
-    /// ``allocate(_:count:populate:)`` for the line table's first, fixed-size buffers (at
-    /// most a few MiB, whatever the input): failing there means the system has no memory
-    /// at all, which no error message can help with.
-    static func allocateInitial<T>(_ type: T.Type, count: Int) -> UnsafeMutablePointer<T> {
-        do {
-            return try allocate(T.self, count: count)
-        } catch {
-            fatalError("\(error)")
-        }
-    }
-
-    /// ``allocate(_:count:populate:)`` for a copy of the line table that a caller asked for
-    /// while the simulation goes on (`CoherenceSimulator.result()`); runs end with
-    /// `finish()`, which needs no copy, so no input reaches this.
-    static func allocateCopy<T>(_ type: T.Type, count: Int) -> UnsafeMutablePointer<T> {
-        do {
-            return try allocate(T.self, count: count)
-        } catch {
-            fatalError("\(error) (a copy of the results)")
-        }
-    }
-
     /// Grows memory from ``allocate(_:count:)`` to `newCount` values, keeping the first
     /// `oldCount` and zero-filling the rest. Mapped memory is moved page by page (no copy,
     /// and new pages are zeroed only when first touched) where the system can.

@@ -108,21 +108,42 @@ struct LineTable {
     private var hashShift: UInt64
     private var hashMask: Int
 
-    init(cpus: Int, lineSize: Int) {
+    init(cpus: Int, lineSize: Int) throws(OutOfMemoryError) {
+        precondition(MemoryLayout<LineRecord>.stride == 128, "LineRecord must fill two cache lines exactly")
         self.cpus = cpus
         self.lineSize = lineSize
         self.maskWords = (lineSize + 63) / 64
-        capacity = 1024
-        records = LargeAllocation.allocateInitial(LineRecord.self, count: capacity)
-        presence = LargeAllocation.allocateInitial(UInt64.self, count: capacity)
-        soleMasks = LargeAllocation.allocateInitial(UInt64.self, count: maskWords > 1 ? capacity * 2 * maskWords : 0)
-        detailCapacity = 64
-        details = LargeAllocation.allocateInitial(UInt64.self, count: detailCapacity * cpus * 3 * maskWords)
-        precondition(MemoryLayout<LineRecord>.stride == 128, "LineRecord must fill two cache lines exactly")
+        let initialCapacity = 1024
+        capacity = initialCapacity
+        let initialDetails = 64
+        detailCapacity = initialDetails
         let slotCount = 2048
-        slots = LargeAllocation.allocateInitial(LineSlot.self, count: slotCount)
         hashShift = UInt64(64 - slotCount.trailingZeroBitCount)
         hashMask = slotCount - 1
+        // The first buffers are small, but the CPU count and line size scale them; a failed
+        // allocation frees those that succeeded.
+        let records = try LargeAllocation.allocate(LineRecord.self, count: initialCapacity)
+        var presence: UnsafeMutablePointer<UInt64>?, soleMasks: UnsafeMutablePointer<UInt64>?
+        var details: UnsafeMutablePointer<UInt64>?
+        let words = (lineSize + 63) / 64
+        let soleCount = words > 1 ? initialCapacity * 2 * words : 0
+        let detailWords = initialDetails * cpus * 3 * words
+        do throws(OutOfMemoryError) {
+            presence = try LargeAllocation.allocate(UInt64.self, count: initialCapacity)
+            soleMasks = try LargeAllocation.allocate(UInt64.self, count: soleCount)
+            details = try LargeAllocation.allocate(UInt64.self, count: detailWords)
+            slots = try LargeAllocation.allocate(LineSlot.self, count: slotCount)
+        } catch {
+            LargeAllocation.deallocate(records, count: initialCapacity)
+            presence.map { LargeAllocation.deallocate($0, count: initialCapacity) }
+            soleMasks.map { LargeAllocation.deallocate($0, count: soleCount) }
+            details.map { LargeAllocation.deallocate($0, count: detailWords) }
+            throw error
+        }
+        self.records = records
+        self.presence = presence!
+        self.soleMasks = soleMasks!
+        self.details = details!
     }
 
     func deallocate() {
@@ -305,13 +326,23 @@ struct LineTable {
     }
 
     /// An owning copy for results, so the engine can go on (or be freed).
-    func snapshot() -> LineTableSnapshot {
+    func snapshot() throws(OutOfMemoryError) -> LineTableSnapshot {
         let recordCount = count, soleCount = maskWords > 1 ? count * 2 * maskWords : 0
         let detailWords = detailCount * cpus * 3 * maskWords
+        let copiedRecords = try LargeAllocation.allocate(LineRecord.self, count: recordCount)
+        var copiedMasks: UnsafeMutablePointer<UInt64>?, copiedDetails: UnsafeMutablePointer<UInt64>?
+        do throws(OutOfMemoryError) {
+            copiedMasks = try LargeAllocation.allocate(UInt64.self, count: soleCount)
+            copiedDetails = try LargeAllocation.allocate(UInt64.self, count: detailWords)
+        } catch {
+            LargeAllocation.deallocate(copiedRecords, count: recordCount)
+            copiedMasks.map { LargeAllocation.deallocate($0, count: soleCount) }
+            throw error
+        }
         let copy = LineTableSnapshot.Storage(
-            records: LargeAllocation.allocateCopy(LineRecord.self, count: recordCount), recordCapacity: recordCount,
-            soleMasks: LargeAllocation.allocateCopy(UInt64.self, count: soleCount), soleMaskCapacity: soleCount,
-            details: LargeAllocation.allocateCopy(UInt64.self, count: detailWords), detailCapacity: detailWords)
+            records: copiedRecords, recordCapacity: recordCount,
+            soleMasks: copiedMasks!, soleMaskCapacity: soleCount,
+            details: copiedDetails!, detailCapacity: detailWords)
         copy.records.update(from: records, count: recordCount)
         copy.soleMasks.update(from: soleMasks, count: soleCount)
         copy.details.update(from: details, count: detailWords)

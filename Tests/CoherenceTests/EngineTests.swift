@@ -6,7 +6,7 @@ import MTrace
 private func simulate(_ accesses: [Access], _ config: SimulatorConfiguration) throws -> SimulationResult {
     let sim = try CoherenceSimulator(config)
     try accesses.withUnsafeBufferPointer { try sim.consume($0) }
-    return sim.result()
+    return try sim.result()
 }
 
 private func geometry(sets: Int = 4, ways: Int = 2, line: Int = 64) -> CacheGeometry {
@@ -21,7 +21,7 @@ private func geometry(sets: Int = 4, ways: Int = 2, line: Int = 64) -> CacheGeom
         let sim = try CoherenceSimulator(SimulatorConfiguration(
             cpus: 1, geometry: CacheGeometry(size: 32768, ways: 8, lineSize: 64), replacement: policy, coherence: .none))
         try pump(&source, into: sim)
-        let result = sim.result()
+        let result = try sim.result()
         let totals = result.totals
         #expect(totals.misses == misses)
         #expect(totals.accesses == 1_000_000)
@@ -128,7 +128,7 @@ private func geometry(sets: Int = 4, ways: Int = 2, line: Int = 64) -> CacheGeom
         }
         let sim = try CoherenceSimulator(SimulatorConfiguration(cpus: 4, geometry: geometry(line: lineSize), coherence: .moesi))
         try accesses.withUnsafeBufferPointer { try sim.consume($0) }
-        let copied = sim.result()
+        let copied = try sim.result()
         let finished = sim.finish()
         #expect(finished.cpus == copied.cpus)
         #expect(finished.lines.count == copied.lines.count && copied.lines.count > 100)

@@ -21,7 +21,7 @@ func runEngine(_ configuration: SimulatorConfiguration, _ trace: [Access], batch
         start += n
         b += 1
     }
-    return sim.result()
+    return try sim.result()
 }
 
 /// The engine's line records as reference records, ascending by address.
@@ -256,7 +256,7 @@ struct EngineVersusReferenceTests {
         for half in [trace[..<300], trace[300...]] {
             try half.withUnsafeBufferPointer { try sim.consume($0) }
             for a in half { model.apply(a) }
-            let r = sim.result()
+            let r = try sim.result()
             #expect(counterDifferences(expected: model.perCPU, actual: r.cpus).isEmpty)
             #expect(lineDifferences(expected: model.lines(), actual: engineLines(r)).isEmpty)
         }

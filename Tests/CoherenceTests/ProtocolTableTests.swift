@@ -86,7 +86,7 @@ import MTrace
             cpus: 2, geometry: CacheGeometry(sets: 4, ways: 2, lineSize: 64), coherence: coherence))
         let accesses = steps.map { Access(cpu: $0.0, kind: $0.1, address: 0x40, size: 8) }
         try accesses.withUnsafeBufferPointer { try sim.consume($0) }
-        return sim.result().totals
+        return try sim.result().totals
     }
 
     /// Where the protocols differ, the engine's counters differ as the spec says: a lone

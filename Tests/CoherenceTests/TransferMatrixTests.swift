@@ -7,7 +7,7 @@ private func simulate(_ accesses: [Access], cpus: Int, _ coherence: CoherencePro
     let sim = try CoherenceSimulator(SimulatorConfiguration(
         cpus: cpus, geometry: try CacheGeometry(sets: 4, ways: 2, lineSize: 64), coherence: coherence))
     try accesses.withUnsafeBufferPointer { try sim.consume($0) }
-    return sim.result()
+    return try sim.result()
 }
 
 private func R(_ cpu: Int, _ address: UInt64 = 0x40) -> Access { Access(cpu: cpu, kind: .load, address: address, size: 4) }

@@ -23,7 +23,7 @@ private func outcome() throws -> CompletedRun {
     let simulator = try CoherenceSimulator(configuration.simulatorConfiguration())
     var source = ArrayTraceSource(accesses)
     let count = try pump(&source, into: simulator)
-    return CompletedRun(configuration: configuration, result: simulator.result(), workloadAccesses: count)
+    return CompletedRun(configuration: configuration, result: try simulator.result(), workloadAccesses: count)
 }
 
 @Suite struct Reports {

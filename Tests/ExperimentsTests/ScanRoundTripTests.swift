@@ -12,7 +12,7 @@ private func simulate(_ path: String, cpus: Int, coherence: CoherenceProtocol) t
     let simulator = try CoherenceSimulator(SimulatorConfiguration(cpus: cpus, geometry: geometry, coherence: coherence))
     var source = try openTrace(path: path, format: nil, cpus: cpus)
     try pump(&source, into: simulator)
-    return simulator.result()
+    return try simulator.result()
 }
 
 @Suite struct ScanRoundTripTests {
