@@ -73,15 +73,27 @@ public struct ReplacementState {
         return tick
     }
 
+    /// Stamps `slot` with the next tick (the recency or fill order of `lru`, `mru`, `fifo`).
+    @inlinable @inline(__always)
+    public mutating func stamp(_ slot: Int) { wayWords[slot] = nextTick() }
+
     /// The first slot from `base` over the set's ways whose word is smallest.
     @inlinable @inline(__always)
-    public func slotOfSmallestWord(base: Int) -> Int {
+    public func slotOfSmallestWord(base: Int) -> Int { firstSlot(base: base, by: <) }
+
+    /// The first slot from `base` over the set's ways whose word is largest.
+    @inlinable @inline(__always)
+    public func slotOfLargestWord(base: Int) -> Int { firstSlot(base: base, by: >) }
+
+    /// The first slot whose word beats every earlier one under `better`.
+    @inlinable @inline(__always)
+    func firstSlot(base: Int, by better: (UInt64, UInt64) -> Bool) -> Int {
         var best = base
-        var smallest = wayWords[base]
+        var bestWord = wayWords[base]
         var slot = base &+ 1
         while slot < base &+ ways {
-            if wayWords[slot] < smallest {
-                smallest = wayWords[slot]
+            if better(wayWords[slot], bestWord) {
+                bestWord = wayWords[slot]
                 best = slot
             }
             slot &+= 1

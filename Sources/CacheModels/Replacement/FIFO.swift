@@ -8,7 +8,7 @@ public enum FIFOReplacement: ReplacementPolicy {
     public static func hit(_ state: inout ReplacementState, slot: Int) {}
 
     @inlinable @inline(__always)
-    public static func fill(_ state: inout ReplacementState, slot: Int) { state.wayWords[slot] = state.nextTick() }
+    public static func fill(_ state: inout ReplacementState, slot: Int) { state.stamp(slot) }
 
     @inlinable @inline(__always)
     public static func victim(_ state: inout ReplacementState, set: Int, base: Int) -> Int {

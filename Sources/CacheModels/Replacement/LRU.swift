@@ -6,10 +6,10 @@ public enum LRUReplacement: ReplacementPolicy {
     public static let summary = "the least recently used way"
 
     @inlinable @inline(__always)
-    public static func hit(_ state: inout ReplacementState, slot: Int) { state.wayWords[slot] = state.nextTick() }
+    public static func hit(_ state: inout ReplacementState, slot: Int) { state.stamp(slot) }
 
     @inlinable @inline(__always)
-    public static func fill(_ state: inout ReplacementState, slot: Int) { state.wayWords[slot] = state.nextTick() }
+    public static func fill(_ state: inout ReplacementState, slot: Int) { state.stamp(slot) }
 
     @inlinable @inline(__always)
     public static func victim(_ state: inout ReplacementState, set: Int, base: Int) -> Int {

@@ -6,25 +6,14 @@ public enum MRUReplacement: ReplacementPolicy {
     public static let summary = "the most recently used way"
 
     @inlinable @inline(__always)
-    public static func hit(_ state: inout ReplacementState, slot: Int) { state.wayWords[slot] = state.nextTick() }
+    public static func hit(_ state: inout ReplacementState, slot: Int) { state.stamp(slot) }
 
     @inlinable @inline(__always)
-    public static func fill(_ state: inout ReplacementState, slot: Int) { state.wayWords[slot] = state.nextTick() }
+    public static func fill(_ state: inout ReplacementState, slot: Int) { state.stamp(slot) }
 
     @inlinable @inline(__always)
     public static func victim(_ state: inout ReplacementState, set: Int, base: Int) -> Int {
-        let words = state.wayWords
-        var best = base
-        var newest = words[base]
-        var slot = base &+ 1
-        while slot < base &+ state.ways {
-            if words[slot] > newest {
-                newest = words[slot]
-                best = slot
-            }
-            slot &+= 1
-        }
-        return best
+        state.slotOfLargestWord(base: base)
     }
 }
 

@@ -28,19 +28,11 @@ public enum SRRIPReplacement: ReplacementPolicy {
     @inlinable @inline(__always)
     static func agedVictim(_ state: inout ReplacementState, base: Int) -> Int {
         let words = state.wayWords
-        var best = base
-        var largest = words[base]
-        var slot = base &+ 1
-        while slot < base &+ state.ways {
-            if words[slot] > largest {
-                largest = words[slot]
-                best = slot
-            }
-            slot &+= 1
-        }
+        let best = state.slotOfLargestWord(base: base)
+        let largest = words[best]
         if largest < distant {
             let age = distant &- largest
-            slot = base
+            var slot = base
             while slot < base &+ state.ways {
                 words[slot] &+= age
                 slot &+= 1
