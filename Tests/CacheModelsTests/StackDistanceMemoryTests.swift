@@ -5,7 +5,7 @@ import Testing
 /// error): emptying them must allocate nothing, and the size check must be exact.
 @Suite struct StackDistanceMemory {
     @Test func forgetAllEmptiesEverySetInPlace() throws {
-        var p = try StackDistanceProfile(sets: 4)
+        let p = try StackDistanceProfile(sets: 4)
         for line in 0..<UInt64(100) { p.access(line: line) }
         #expect(p.workingSetWays == 25)
         p.forgetAll()

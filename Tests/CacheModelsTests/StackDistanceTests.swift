@@ -23,7 +23,7 @@ private struct NaiveStacks {
 
 @Suite struct StackDistances {
     @Test func handWorked() throws {
-        var p = try StackDistanceProfile(sets: 1)
+        let p = try StackDistanceProfile(sets: 1)
         // a b c a b b d a: distances ∞ ∞ ∞ 2 2 0 ∞ 2 (b twice since the last a counts once).
         for line: UInt64 in [1, 2, 3, 1, 2, 2, 4, 1] { p.access(line: line) }
         #expect(p.infiniteDistance == 4)
@@ -38,7 +38,7 @@ private struct NaiveStacks {
 
     @Test(arguments: [1, 4, 64]) func agreesWithTheDefinition(sets: Int) throws {
         var random = SplitMix64(seed: UInt64(sets))
-        var fast = try StackDistanceProfile(sets: sets)
+        let fast = try StackDistanceProfile(sets: sets)
         var naive = NaiveStacks(sets: sets)
         // Skewed reuse over 3000 lines, long enough that every set is renumbered many times.
         for _ in 0..<40_000 {

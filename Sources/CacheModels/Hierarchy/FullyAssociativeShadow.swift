@@ -1,0 +1,104 @@
+/// A fully associative cache of a level's capacity, kept beside the level to split its
+/// misses into capacity and conflict misses (Dinero IV's `-ccc`), and the set of lines the
+/// level has ever been asked for, for compulsory misses.
+///
+/// It replaces in LRU order, or in fill order when the level is `fifo`, as Dinero's shadow
+/// follows its cache's policy; for the other policies it is LRU, the textbook definition.
+/// Lines sit in a doubly linked list over flat arrays, most recent first, found through a
+/// dictionary: each reference costs O(1).
+struct FullyAssociativeShadow {
+    let capacity: Int
+    /// Hits move a line to the front (LRU); false keeps fill order (FIFO).
+    let movesOnHit: Bool
+    private var slotOfLine: [UInt64: Int32] = [:]
+    private var lines: [UInt64]
+    private var newer: [Int32]
+    private var older: [Int32]
+    private var newest: Int32 = -1
+    private var oldest: Int32 = -1
+    private var used = 0
+    /// Invalidated slots, kept at the old end of the list.
+    private var freeSlots = 0
+    private var seen: Set<UInt64> = []
+
+    init(lines capacity: Int, movesOnHit: Bool) {
+        self.capacity = capacity
+        self.movesOnHit = movesOnHit
+        lines = []
+        newer = []
+        older = []
+        lines.reserveCapacity(min(capacity, 1 << 16))
+    }
+
+    /// Whether the shadow holds `line` now.
+    func contains(_ line: UInt64) -> Bool { slotOfLine[line] != nil }
+
+    /// Records a reference to `line`: a hit refreshes it (LRU), a miss fills it, evicting
+    /// the oldest line when full. `fills` false leaves a miss unfilled (a store that does not
+    /// allocate), as the level does.
+    mutating func reference(_ line: UInt64, fills: Bool) {
+        if let slot = slotOfLine[line] {
+            if movesOnHit { moveToFront(slot) }
+            return
+        }
+        guard fills else { return }
+        let slot: Int32
+        if used < capacity {
+            slot = Int32(used)
+            lines.append(line)
+            newer.append(-1)
+            older.append(-1)
+            used += 1
+        } else {
+            slot = oldest
+            if freeSlots > 0 { freeSlots -= 1 } else { slotOfLine[lines[Int(slot)]] = nil }
+            unlink(slot)
+            lines[Int(slot)] = line
+        }
+        slotOfLine[line] = slot
+        pushFront(slot)
+    }
+
+    /// True the first time a line is asked for at this level (a compulsory miss).
+    mutating func firstReference(_ line: UInt64) -> Bool { seen.insert(line).inserted }
+
+    /// Drops `line`, as an invalidation drops it from the level: from the shadow, and from
+    /// the lines seen, so that its next reference is compulsory again (as in Dinero IV).
+    mutating func invalidate(_ line: UInt64) {
+        seen.remove(line)
+        guard let slot = slotOfLine.removeValue(forKey: line) else { return }
+        unlink(slot)
+        // The freed slot goes to the old end, to be reused by the next fill.
+        newer[Int(slot)] = oldest
+        older[Int(slot)] = -1
+        if oldest >= 0 { older[Int(oldest)] = slot } else { newest = slot }
+        oldest = slot
+        lines[Int(slot)] = UInt64.max
+        freeSlots += 1
+    }
+
+    /// Drops every line.
+    mutating func invalidateAll() {
+        self = FullyAssociativeShadow(lines: capacity, movesOnHit: movesOnHit)
+    }
+
+    private mutating func moveToFront(_ slot: Int32) {
+        guard slot != newest else { return }
+        unlink(slot)
+        pushFront(slot)
+    }
+
+    private mutating func unlink(_ slot: Int32) {
+        let n = newer[Int(slot)], o = older[Int(slot)]
+        if n >= 0 { older[Int(n)] = o } else { newest = o }
+        if o >= 0 { newer[Int(o)] = n } else { oldest = n }
+    }
+
+    private mutating func pushFront(_ slot: Int32) {
+        newer[Int(slot)] = -1
+        older[Int(slot)] = newest
+        if newest >= 0 { newer[Int(newest)] = slot }
+        newest = slot
+        if oldest < 0 { oldest = slot }
+    }
+}
