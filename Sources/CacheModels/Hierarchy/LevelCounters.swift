@@ -18,11 +18,24 @@ public struct LevelCounters: Equatable, Sendable {
     public var conflictMisses: UInt64 = 0
     /// Dirty lines evicted and written to the level below.
     public var writebacks: UInt64 = 0
+    /// Copies above invalidated because an inclusive level evicted their line.
+    public var backInvalidations: UInt64 = 0
     /// References passed to the level below (fills, write-throughs, writebacks).
     public var readsBelow: UInt64 = 0
     public var writesBelow: UInt64 = 0
 
     public init() {}
+
+    /// Every stored counter: what ``+=`` adds (a test checks it covers every stored property).
+    static let stored: [WritableKeyPath<LevelCounters, UInt64>] = [
+        \.reads, \.writes, \.instructionFetches, \.readMisses, \.writeMisses, \.instructionFetchMisses,
+        \.compulsoryMisses, \.capacityMisses, \.conflictMisses, \.writebacks, \.backInvalidations,
+        \.readsBelow, \.writesBelow,
+    ]
+
+    public static func += (a: inout LevelCounters, b: LevelCounters) {
+        for field in stored { a[keyPath: field] &+= b[keyPath: field] }
+    }
 
     public var accesses: UInt64 { reads &+ writes &+ instructionFetches }
     public var misses: UInt64 { readMisses &+ writeMisses &+ instructionFetchMisses }
@@ -32,7 +45,7 @@ public struct LevelCounters: Equatable, Sendable {
         [("accesses", accesses), ("reads", reads), ("writes", writes), ("instruction_fetches", instructionFetches),
          ("misses", misses), ("read_misses", readMisses), ("write_misses", writeMisses),
          ("instruction_fetch_misses", instructionFetchMisses), ("compulsory_misses", compulsoryMisses),
-         ("capacity_misses", capacityMisses), ("conflict_misses", conflictMisses), ("writebacks", writebacks),
+         ("capacity_misses", capacityMisses), ("conflict_misses", conflictMisses), ("writebacks", writebacks), ("back_invalidations", backInvalidations),
          ("reads_below", readsBelow), ("writes_below", writesBelow)]
     }
 }
