@@ -335,23 +335,8 @@ struct CoherenceEngine {
             }
         } else {
             index = known >= 0 ? known : try lines.index(of: line, cpu: c)
-            _ = try lines.masks(of: index, cpu: c)  // gives the line a detail block on a second CPU's first touch
+            try lines.countMiss(index: index, cpu: c, bytes: bytes, counter: counter)
             let record = lines.record(index)
-            counter.pointee.misses &+= 1
-            record.pointee.misses &+= 1
-            if (record.pointee.readers | record.pointee.writers) & cb == 0 {
-                counter.pointee.coldMisses &+= 1
-            } else if record.pointee.invalidated & cb != 0 {
-                counter.pointee.coherenceMisses &+= 1
-                if intersects(lines.pendingMasks(of: index) + c &* maskWords, bytes) {
-                    counter.pointee.trueSharingMisses &+= 1
-                    record.pointee.trueSharing &+= 1
-                } else {
-                    counter.pointee.falseSharingMisses &+= 1
-                    record.pointee.falseSharing &+= 1
-                }
-                record.pointee.invalidated &= ~cb
-            }
             var event: ProtocolEvent = write ? .store : .load
             let peers = coherent ? lines.present(index).pointee & ~cb : 0
             if peers != 0 {
@@ -382,25 +367,7 @@ struct CoherenceEngine {
             if tracksPresence { lines.present(index).pointee |= cb }
         }
 
-        let record = lines.record(index)
-        record.pointee.accesses &+= 1
-        let masks = try lines.masks(of: index, cpu: c)
-        let writing: UInt64 = write ? ~0 : 0
-        record.pointee.readers |= cb & ~writing
-        record.pointee.writers |= cb & writing
-        mark(write ? masks.write : masks.read, bytes)
-        if write {
-            // Bytes written while other CPUs' copies are invalid decide their next miss's class.
-            var waiting = record.pointee.invalidated & ~cb
-            if waiting != 0 {
-                let pending = lines.pendingMasks(of: index)
-                repeat {
-                    let d = waiting.trailingZeroBitCount
-                    waiting &= waiting &- 1
-                    mark(pending + d &* maskWords, bytes)
-                } while waiting != 0
-            }
-        }
+        try lines.countAccess(index: index, cpu: c, bytes: bytes, write: write)
         return index
     }
 
@@ -424,17 +391,13 @@ struct CoherenceEngine {
             if t.actions.contains(.writeback) { counters[p].writebacks &+= 1 }
             if t.next == LineState.invalid.rawValue {
                 peer.pointee.invalidate(slot: slot)
-                let pb = UInt64(1) << UInt64(p)
-                lines.present(index).pointee &= ~pb
-                record.pointee.invalidated |= pb
-                (lines.pendingMasks(of: index) + p &* maskWords).update(repeating: 0, count: maskWords)
+                lines.countInvalidation(index: index, cpu: p)
                 invalidated &+= 1
             } else {
                 peer.pointee.states[slot] = t.next
             }
         }
         counters[requester].invalidations &+= UInt64(invalidated)
-        record.pointee.invalidations &+= UInt64(invalidated)
         return dirty
     }
 
@@ -470,51 +433,5 @@ struct CoherenceEngine {
             if line == last { break }
             line &+= 1
         }
-    }
-
-    // MARK: Byte masks
-
-    /// Bytes [lo, hi) of one line, with the one-word mask precomputed for lines ≤ 64 bytes.
-    struct ByteRange {
-        let lo: Int
-        let hi: Int
-        /// The bytes as a mask, for lines ≤ 64 bytes (one-word masks; meaningless otherwise).
-        let bits: UInt64
-
-        @inline(__always)
-        init(lo: Int, hi: Int) {
-            self.lo = lo
-            self.hi = hi
-            // 1...64 ones from bit lo (with one word, lo + count ≤ 64); no branch.
-            bits = ((~0 as UInt64) &>> UInt64(truncatingIfNeeded: 64 &- (hi &- lo))) &<< UInt64(truncatingIfNeeded: lo)
-        }
-    }
-
-    @inline(__always)
-    func mark(_ mask: UnsafeMutablePointer<UInt64>, _ bytes: ByteRange) {
-        if maskWords == 1 {
-            mask.pointee |= bytes.bits
-            return
-        }
-        var b = bytes.lo
-        while b < bytes.hi {
-            let start = b & 63
-            let n = min(bytes.hi &- b, 64 &- start)
-            mask[b >> 6] |= n == 64 ? ~0 : ((1 << UInt64(n)) &- 1) << UInt64(start)
-            b &+= n
-        }
-    }
-
-    @inline(__always)
-    func intersects(_ mask: UnsafeMutablePointer<UInt64>, _ bytes: ByteRange) -> Bool {
-        if maskWords == 1 { return mask.pointee & bytes.bits != 0 }
-        var b = bytes.lo
-        while b < bytes.hi {
-            let start = b & 63
-            let n = min(bytes.hi &- b, 64 &- start)
-            if mask[b >> 6] & (n == 64 ? ~0 : ((1 << UInt64(n)) &- 1) << UInt64(start)) != 0 { return true }
-            b &+= n
-        }
-        return false
     }
 }
