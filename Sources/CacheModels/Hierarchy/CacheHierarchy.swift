@@ -131,20 +131,7 @@ public struct CacheHierarchy {
     private mutating func copyBack(_ index: Int, lines: ClosedRange<UInt64>?) {
         guard index >= 0 else { return }
         let cache = levels[index].cache
-        var dirty: [Int] = []
-        if let lines {
-            for line in lines {
-                let slot = cache.lookup(line: line, set: cache.geometry.setIndex(ofLine: line))
-                if slot >= 0 && cache.states[slot] == Self.dirty { dirty.append(slot) }
-            }
-            dirty.reverse()
-        } else {
-            for set in (0..<cache.geometry.sets).reversed() {
-                let base = set * cache.ways
-                dirty += (base..<base + cache.ways).filter { cache.states[$0] == Self.dirty }
-                    .sorted { cache.policyState.wayWords[$0] < cache.policyState.wayWords[$1] }
-            }
-        }
+        let dirty = cache.dirtySlotsInCopyBackOrder(lines, isDirty: { cache.states[$0] == Self.dirty })
         let below = levels[index].below
         for slot in dirty {
             cache.states[slot] = Self.clean
@@ -160,16 +147,8 @@ public struct CacheHierarchy {
     private mutating func invalidate(_ index: Int, lines: ClosedRange<UInt64>?) {
         guard index >= 0 else { return }
         let cache = levels[index].cache
-        if let lines {
-            for line in lines {
-                let slot = cache.lookup(line: line, set: cache.geometry.setIndex(ofLine: line))
-                if slot >= 0 { cache.invalidate(slot: slot) }
-                levels[index].shadow.invalidate(line)
-            }
-        } else {
-            for slot in 0..<cache.slotCount where cache.states[slot] != 0 { cache.invalidate(slot: slot) }
-            levels[index].shadow.invalidateAll()
-        }
+        for slot in cache.slotsHolding(lines) { cache.invalidate(slot: slot) }
+        if let lines { levels[index].shadow.invalidate(lines: lines) } else { levels[index].shadow.invalidateAll() }
         invalidate(levels[index].below, lines: lines)
     }
 
@@ -207,7 +186,7 @@ public struct CacheHierarchy {
                     victimLine = levels[index].cache.tags[slot]
                     levels[index].counters.writebacks &+= 1
                 }
-                levels[index].hooks.fill(&levels[index].cache, slot, line, Self.clean)
+                levels[index].hooks.fill(&levels[index].cache, slot, line, Self.clean, 0)
             } else {
                 levels[index].hooks.touch(&levels[index].cache, slot)
             }

@@ -6,7 +6,7 @@
 /// follows its cache's policy; for the other policies it is LRU, the textbook definition.
 /// Lines sit in a doubly linked list over flat arrays, most recent first, found through a
 /// dictionary: each reference costs O(1).
-struct FullyAssociativeShadow {
+package struct FullyAssociativeShadow {
     let capacity: Int
     /// Hits move a line to the front (LRU); false keeps fill order (FIFO).
     let movesOnHit: Bool
@@ -20,8 +20,11 @@ struct FullyAssociativeShadow {
     /// Invalidated slots, kept at the old end of the list.
     private var freeSlots = 0
     private var seen: Set<UInt64> = []
+    /// Lines the level lost to coherence (a snoop or a back-invalidation) and has not been
+    /// asked for since: their next miss is a coherence miss, not one of the 3Cs.
+    private var lost: Set<UInt64> = []
 
-    init(lines capacity: Int, movesOnHit: Bool) {
+    package init(lines capacity: Int, movesOnHit: Bool) {
         self.capacity = capacity
         self.movesOnHit = movesOnHit
         lines = []
@@ -31,12 +34,12 @@ struct FullyAssociativeShadow {
     }
 
     /// Whether the shadow holds `line` now.
-    func contains(_ line: UInt64) -> Bool { slotOfLine[line] != nil }
+    package func contains(_ line: UInt64) -> Bool { slotOfLine[line] != nil }
 
     /// Records a reference to `line`: a hit refreshes it (LRU), a miss fills it, evicting
     /// the oldest line when full. `fills` false leaves a miss unfilled (a store that does not
     /// allocate), as the level does.
-    mutating func reference(_ line: UInt64, fills: Bool) {
+    package mutating func reference(_ line: UInt64, fills: Bool) {
         if let slot = slotOfLine[line] {
             if movesOnHit { moveToFront(slot) }
             return
@@ -60,11 +63,11 @@ struct FullyAssociativeShadow {
     }
 
     /// True the first time a line is asked for at this level (a compulsory miss).
-    mutating func firstReference(_ line: UInt64) -> Bool { seen.insert(line).inserted }
+    package mutating func firstReference(_ line: UInt64) -> Bool { seen.insert(line).inserted }
 
     /// Drops `line`, as an invalidation drops it from the level: from the shadow, and from
     /// the lines seen, so that its next reference is compulsory again (as in Dinero IV).
-    mutating func invalidate(_ line: UInt64) {
+    package mutating func invalidate(_ line: UInt64) {
         seen.remove(line)
         guard let slot = slotOfLine.removeValue(forKey: line) else { return }
         unlink(slot)
@@ -77,8 +80,32 @@ struct FullyAssociativeShadow {
         freeSlots += 1
     }
 
+    /// Drops the lines of `range` (Dinero IV's invalidate record), walking whichever is
+    /// smaller: the range or the lines known.
+    package mutating func invalidate(lines range: ClosedRange<UInt64>) {
+        // The shadow holds at most `capacity` lines, but `seen` grows with the trace.
+        if range.upperBound - range.lowerBound < UInt64(seen.count + capacity) {
+            for line in range { invalidate(line) }
+        } else {
+            for line in Set(seen.filter { range.contains($0) }).union(slotOfLine.keys.filter { range.contains($0) }) {
+                invalidate(line)
+            }
+        }
+    }
+
+    /// Drops `line` because coherence took it from the level (not a record of the trace).
+    package mutating func loseToCoherence(_ line: UInt64) {
+        let wasSeen = seen.contains(line)
+        invalidate(line)
+        if wasSeen { seen.insert(line) }
+        lost.insert(line)
+    }
+
+    /// True, once, when `line` was lost to coherence since it was last asked for.
+    package mutating func wasLost(_ line: UInt64) -> Bool { lost.remove(line) != nil }
+
     /// Drops every line.
-    mutating func invalidateAll() {
+    package mutating func invalidateAll() {
         self = FullyAssociativeShadow(lines: capacity, movesOnHit: movesOnHit)
     }
 

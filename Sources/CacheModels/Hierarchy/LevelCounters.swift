@@ -16,10 +16,15 @@ public struct LevelCounters: Equatable, Sendable {
     public var compulsoryMisses: UInt64 = 0
     public var capacityMisses: UInt64 = 0
     public var conflictMisses: UInt64 = 0
+    /// Misses on a line this cache lost to coherence (a peer's store or a back-invalidation),
+    /// outside the 3C split.
+    public var coherenceMisses: UInt64 = 0
     /// Dirty lines evicted and written to the level below.
     public var writebacks: UInt64 = 0
     /// Copies above invalidated because an inclusive level evicted their line.
     public var backInvalidations: UInt64 = 0
+    /// Lines evicted above and kept here (exclusive levels): not demand references.
+    public var victimFills: UInt64 = 0
     /// References passed to the level below (fills, write-throughs, writebacks).
     public var readsBelow: UInt64 = 0
     public var writesBelow: UInt64 = 0
@@ -29,7 +34,8 @@ public struct LevelCounters: Equatable, Sendable {
     /// Every stored counter: what ``+=`` adds (a test checks it covers every stored property).
     static let stored: [WritableKeyPath<LevelCounters, UInt64>] = [
         \.reads, \.writes, \.instructionFetches, \.readMisses, \.writeMisses, \.instructionFetchMisses,
-        \.compulsoryMisses, \.capacityMisses, \.conflictMisses, \.writebacks, \.backInvalidations,
+        \.compulsoryMisses, \.capacityMisses, \.conflictMisses, \.coherenceMisses, \.writebacks, \.backInvalidations,
+        \.victimFills,
         \.readsBelow, \.writesBelow,
     ]
 
@@ -45,7 +51,8 @@ public struct LevelCounters: Equatable, Sendable {
         [("accesses", accesses), ("reads", reads), ("writes", writes), ("instruction_fetches", instructionFetches),
          ("misses", misses), ("read_misses", readMisses), ("write_misses", writeMisses),
          ("instruction_fetch_misses", instructionFetchMisses), ("compulsory_misses", compulsoryMisses),
-         ("capacity_misses", capacityMisses), ("conflict_misses", conflictMisses), ("writebacks", writebacks), ("back_invalidations", backInvalidations),
+         ("capacity_misses", capacityMisses), ("conflict_misses", conflictMisses), ("coherence_misses", coherenceMisses), ("writebacks", writebacks),
+         ("back_invalidations", backInvalidations), ("victim_fills", victimFills),
          ("reads_below", readsBelow), ("writes_below", writesBelow)]
     }
 }
