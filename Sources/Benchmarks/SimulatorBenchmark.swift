@@ -43,8 +43,8 @@ public struct SimulatorBenchmark {
         self.scratchFolder = scratchFolder
     }
 
-    /// Runs the cases named in `cases` (letters a, b, c, p for (c)'s parsing alone, and t for
-    /// (c) from a text trace) and the baselines.
+    /// Runs the cases named in `cases` (letters a, b, c, p for (c)'s parsing alone, t for
+    /// (c) from a text trace, h and m for hierarchies) and the baselines.
     public func run(cases: String = "abc") throws -> [Case] {
         let geometry = try CacheGeometry(size: 32768, ways: 8, lineSize: 64)
         var trace = [Access](repeating: Access(cpu: 0, kind: .load, address: 0), count: references)
@@ -62,6 +62,14 @@ public struct SimulatorBenchmark {
             results.append(try simulate(shared, SimulatorConfiguration(cpus: 8, geometry: geometry, replacement: .lru,
                                                                        coherence: .mesi),
                                         "b", "8 CPUs, MESI, same caches (in memory)", target: 30e6))
+        }
+        if cases.contains("h") {
+            results.append(try twoLevels(trace))
+        }
+        if cases.contains("m") {
+            let shared = trace.enumerated().map { i, a in var a = a; a.cpu = UInt16(i % 8); return a }
+            results.append(try bareThreeLevels(shared))
+            results.append(try threeLevels(shared))
         }
         if cases.contains("c") || cases.contains("p") {
             try withFile("synthetic.din", SyntheticReferenceTrace.writeDin) { din in
@@ -92,7 +100,7 @@ public struct SimulatorBenchmark {
 
     /// The fastest of `repeats` runs of `body`, which sets up, times its work with
     /// ``timed(_:)`` and returns the seconds and a count to check (misses, writes).
-    private func fastest(_ body: () throws -> (seconds: Double, count: UInt64)) rethrows -> (seconds: Double, count: UInt64) {
+    func fastest(_ body: () throws -> (seconds: Double, count: UInt64)) rethrows -> (seconds: Double, count: UInt64) {
         var best = (seconds: Double.infinity, count: UInt64(0))
         for _ in 0..<repeats {
             let run = try body()
@@ -102,7 +110,7 @@ public struct SimulatorBenchmark {
     }
 
     /// Seconds of thread CPU time that `work` takes, and its result.
-    private func timed<T>(_ work: () throws -> T) rethrows -> (seconds: Double, count: T) {
+    func timed<T>(_ work: () throws -> T) rethrows -> (seconds: Double, count: T) {
         let start = threadCPUNanoseconds()
         let result = try work()
         return (Double(threadCPUNanoseconds() - start) / 1e9, result)
@@ -164,10 +172,12 @@ public struct SimulatorBenchmark {
                     rate: Double(references) / best.seconds, target: nil, misses: best.count)
     }
 
-    /// The baseline a case's ratio is taken against: `base8` for (b) when it was measured
-    /// (both are 8-CPU MESI work), `base` for every other case.
+    /// The baseline a case's ratio is taken against: `base8` for (b) and `base8h` for (m)
+    /// when they were measured (the same multi-CPU work), (a) for (h) (the same first level
+    /// alone), `base` for every other case.
     public static func baselineName(of name: String, in results: [Case]) -> String {
-        name == "b" && results.contains { $0.name == "base8" } ? "base8" : "base"
+        let own = ["b": "base8", "m": "base8h", "h": "a"][name]
+        return own.map { o in results.contains { $0.name == o } ? o : "base" } ?? "base"
     }
 
     /// The results as an aligned table: rate, ratio to the case's baseline and its name

@@ -49,8 +49,8 @@ struct BenchCommand: ParsableCommand {
     func validate() throws {
         guard references > 0 else { throw ValidationError("--references must be positive") }
         guard repeats > 0 else { throw ValidationError("--repeats must be positive") }
-        guard !cases.isEmpty, cases.allSatisfy({ "abcpt".contains($0) }) else {
-            throw ValidationError("--cases takes letters from a, b, c, p, t")
+        guard !cases.isEmpty, cases.allSatisfy({ "abcpthm".contains($0) }) else {
+            throw ValidationError("--cases takes letters from a, b, c, p, t, h, m")
         }
         guard rounds > 0 else { throw ValidationError("--rounds must be positive") }
         guard pcs > 0 else { throw ValidationError("--pcs must be positive") }

@@ -97,7 +97,7 @@ import Testing
         let data = try c.data.enumerated().map { try level("L\($0.offset + 1)", $0.element.size, $0.element.ways,
                                                            writeThrough: $0.element.writeThrough) }
         let instruction = try c.instruction.map { try level("L1i", $0.size, $0.ways) }
-        let h = try HierarchyTraces.run(HierarchySettings(data: data, instruction: instruction),
+        let h = try HierarchyTraces.run(HierarchySettings(data: data, instruction: instruction, classifiesMisses: true),
                                         c.fetchTrace ? Self.fetchTrace : Self.referenceTrace)
         defer { h.deallocate() }
         let got = (h.instructionCounters.map { [Self.numbers($0)] } ?? []) + h.dataCounters.map(Self.numbers)

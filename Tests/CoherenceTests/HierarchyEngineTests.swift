@@ -68,7 +68,7 @@ struct HierarchyEngineTests {
         }
         let instruction = random.next() % 2 == 0
             ? try level("L1i", sets: 2, ways: 2, lineSize: lineSize, policy) : nil
-        let settings = HierarchySettings(data: data, instruction: instruction)
+        let settings = HierarchySettings(data: data, instruction: instruction, classifiesMisses: seed % 2 == 0)
         var gen = ReferenceTraceGenerator(seed: UInt64(seed), cpus: 1, lineSize: lineSize, lines: 40)
         let trace = gen.trace(count: 600)
         let result = try runHierarchy(HierarchyConfiguration(cpus: 1, hierarchy: settings, coherence: .none), trace)
@@ -99,7 +99,8 @@ struct HierarchyEngineTests {
                                       inclusion: Inclusion.allCases[Int(random.next() % 3)]))
             }
             let instruction = random.next() % 3 == 0 ? try level("L1i", sets: 2, ways: 2, lineSize: 32, policy) : nil
-            let h = HierarchyConfiguration(cpus: cpus, hierarchy: HierarchySettings(data: data, instruction: instruction),
+            let h = HierarchyConfiguration(cpus: cpus, hierarchy: HierarchySettings(data: data, instruction: instruction,
+                                                                                    classifiesMisses: seed % 2 == 1),
                                            coherence: p, seed: UInt64(seed), checkInvariants: true)
             var gen = ReferenceTraceGenerator(seed: UInt64(seed), cpus: cpus, lineSize: 32, lines: 48)
             let trace = gen.trace(count: 800)

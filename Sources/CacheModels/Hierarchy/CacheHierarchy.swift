@@ -57,7 +57,7 @@ public struct CacheHierarchy {
             for (index, (spec, below)) in specs.enumerated() {
                 let cache = try CacheArray(geometry: spec.geometry, replacement: spec.replacement,
                                            seed: seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
-                let shadow = FullyAssociativeShadow(lines: spec.geometry.sets * spec.geometry.ways,
+                let shadow = FullyAssociativeShadow(lines: settings.classifiesMisses ? spec.geometry.sets * spec.geometry.ways : 0,
                                                     movesOnHit: spec.replacement != .fifo)
                 levels.append(Level(cache: cache, hooks: PolicyHooks(spec.replacement), shadow: shadow,
                                     settings: spec, below: below))
@@ -195,9 +195,8 @@ public struct CacheHierarchy {
         }
 
         // The 3C split, against the shadow as it was before this reference.
-        let shadowHit = levels[index].shadow.contains(line)
-        levels[index].shadow.reference(line, fills: !isWrite || levels[index].settings.writeAllocate)
-        if miss {
+        let shadowHit = levels[index].shadow.reference(line, fills: !isWrite || levels[index].settings.writeAllocate)
+        if miss && settings.classifiesMisses {
             if shadowHit {
                 levels[index].counters.conflictMisses &+= 1
             } else if levels[index].shadow.firstReference(line) {

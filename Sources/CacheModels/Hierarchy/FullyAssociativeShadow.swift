@@ -5,12 +5,12 @@
 /// It replaces in LRU order, or in fill order when the level is `fifo`, as Dinero's shadow
 /// follows its cache's policy; for the other policies it is LRU, the textbook definition.
 /// Lines sit in a doubly linked list over flat arrays, most recent first, found through a
-/// dictionary: each reference costs O(1).
+/// ``LineMap``: each reference costs O(1).
 package struct FullyAssociativeShadow {
     let capacity: Int
     /// Hits move a line to the front (LRU); false keeps fill order (FIFO).
     let movesOnHit: Bool
-    private var slotOfLine: [UInt64: Int32] = [:]
+    private var slotOfLine: LineMap
     private var lines: [UInt64]
     private var newer: [Int32]
     private var older: [Int32]
@@ -19,11 +19,12 @@ package struct FullyAssociativeShadow {
     private var used = 0
     /// Invalidated slots, kept at the old end of the list.
     private var freeSlots = 0
-    private var seen: Set<UInt64> = []
+    private var seen: LineMap
     /// Lines the level lost to coherence (a snoop or a back-invalidation) and has not been
     /// asked for since: their next miss is a coherence miss, not one of the 3Cs.
     private var lost: Set<UInt64> = []
 
+    /// A shadow of `capacity` lines; a disabled one (capacity 0) holds and sees nothing.
     package init(lines capacity: Int, movesOnHit: Bool) {
         self.capacity = capacity
         self.movesOnHit = movesOnHit
@@ -31,20 +32,24 @@ package struct FullyAssociativeShadow {
         newer = []
         older = []
         lines.reserveCapacity(min(capacity, 1 << 16))
+        slotOfLine = LineMap(capacity: capacity)
+        seen = LineMap(capacity: capacity)
     }
 
     /// Whether the shadow holds `line` now.
-    package func contains(_ line: UInt64) -> Bool { slotOfLine[line] != nil }
+    package func contains(_ line: UInt64) -> Bool { slotOfLine.contains(line) }
 
     /// Records a reference to `line`: a hit refreshes it (LRU), a miss fills it, evicting
     /// the oldest line when full. `fills` false leaves a miss unfilled (a store that does not
-    /// allocate), as the level does.
-    package mutating func reference(_ line: UInt64, fills: Bool) {
-        if let slot = slotOfLine[line] {
+    /// allocate), as the level does. Returns whether the shadow held the line before.
+    @discardableResult
+    package mutating func reference(_ line: UInt64, fills: Bool) -> Bool {
+        guard capacity > 0 else { return false }
+        if let slot = slotOfLine.value(of: line) {
             if movesOnHit { moveToFront(slot) }
-            return
+            return true
         }
-        guard fills else { return }
+        guard fills else { return false }
         let slot: Int32
         if used < capacity {
             slot = Int32(used)
@@ -54,22 +59,23 @@ package struct FullyAssociativeShadow {
             used += 1
         } else {
             slot = oldest
-            if freeSlots > 0 { freeSlots -= 1 } else { slotOfLine[lines[Int(slot)]] = nil }
+            if freeSlots > 0 { freeSlots -= 1 } else { slotOfLine.remove(lines[Int(slot)]) }
             unlink(slot)
             lines[Int(slot)] = line
         }
-        slotOfLine[line] = slot
+        slotOfLine.set(line, to: slot)
         pushFront(slot)
+        return false
     }
 
     /// True the first time a line is asked for at this level (a compulsory miss).
-    package mutating func firstReference(_ line: UInt64) -> Bool { seen.insert(line).inserted }
+    package mutating func firstReference(_ line: UInt64) -> Bool { seen.set(line, to: 0) }
 
     /// Drops `line`, as an invalidation drops it from the level: from the shadow, and from
     /// the lines seen, so that its next reference is compulsory again (as in Dinero IV).
     package mutating func invalidate(_ line: UInt64) {
         seen.remove(line)
-        guard let slot = slotOfLine.removeValue(forKey: line) else { return }
+        guard let slot = slotOfLine.remove(line) else { return }
         unlink(slot)
         // The freed slot goes to the old end, to be reused by the next fill.
         newer[Int(slot)] = oldest
@@ -87,7 +93,7 @@ package struct FullyAssociativeShadow {
         if range.upperBound - range.lowerBound < UInt64(seen.count + capacity) {
             for line in range { invalidate(line) }
         } else {
-            for line in Set(seen.filter { range.contains($0) }).union(slotOfLine.keys.filter { range.contains($0) }) {
+            for line in Set(seen.lines.filter { range.contains($0) }).union(slotOfLine.lines.filter { range.contains($0) }) {
                 invalidate(line)
             }
         }
@@ -95,14 +101,15 @@ package struct FullyAssociativeShadow {
 
     /// Drops `line` because coherence took it from the level (not a record of the trace).
     package mutating func loseToCoherence(_ line: UInt64) {
+        guard capacity > 0 else { return }
         let wasSeen = seen.contains(line)
         invalidate(line)
-        if wasSeen { seen.insert(line) }
+        if wasSeen { seen.set(line, to: 0) }
         lost.insert(line)
     }
 
     /// True, once, when `line` was lost to coherence since it was last asked for.
-    package mutating func wasLost(_ line: UInt64) -> Bool { lost.remove(line) != nil }
+    package mutating func wasLost(_ line: UInt64) -> Bool { !lost.isEmpty && lost.remove(line) != nil }
 
     /// Drops every line.
     package mutating func invalidateAll() {

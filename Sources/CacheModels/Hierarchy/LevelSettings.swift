@@ -56,15 +56,21 @@ public struct HierarchySettings: Equatable, Sendable {
     public var memoryLatency: Int
     /// Cycles of a line supplied by another CPU's caches.
     public var transferLatency: Int
+    /// Split misses at every level into compulsory, capacity, conflict and coherence misses
+    /// (Dinero IV's `-ccc`). It keeps a fully associative shadow beside every cache, which
+    /// costs more than the caches themselves, so it is asked for.
+    public var classifiesMisses: Bool
 
     /// The first data level is private (one per CPU); a private level may not follow a
     /// shared one (the config loader names the key when it does).
-    public init(data: [LevelSettings], instruction: LevelSettings? = nil, memoryLatency: Int = 0, transferLatency: Int = 0) {
+    public init(data: [LevelSettings], instruction: LevelSettings? = nil, memoryLatency: Int = 0, transferLatency: Int = 0,
+                classifiesMisses: Bool = false) {
         precondition(!data.isEmpty && data[0].sharing == .private, "a hierarchy starts with a private data level")
         self.data = data
         self.instruction = instruction
         self.memoryLatency = memoryLatency
         self.transferLatency = transferLatency
+        self.classifiesMisses = classifiesMisses
     }
 
     /// True when some latency is given, so that cycles are worth reporting.

@@ -24,9 +24,16 @@ struct HierarchyEngine {
     let lineShift: UInt64
     let lineSize: Int
     let coherent: Bool
-    /// Every cache: private data levels by CPU (`cpu * privateCount + level`), the shared
-    /// levels, then the instruction caches by CPU.
-    var caches: [Cache]
+    let classifiesMisses: Bool
+    /// Every cache, as parallel flat arrays (an element is reached in place, never copied
+    /// or checked for uniqueness): private data levels by CPU (`cpu * privateCount + level`),
+    /// the shared levels, then the instruction caches by CPU.
+    let arrays: UnsafeMutablePointer<CacheArray>
+    let hooks: UnsafeMutablePointer<PolicyHooks>
+    let shadows: UnsafeMutablePointer<FullyAssociativeShadow>
+    let levelCounters: UnsafeMutablePointer<LevelCounters>
+    let settings: UnsafeMutablePointer<LevelSettings>
+    let cacheCount: Int
     let sharedBase: Int
     let instructionBase: Int?
     var counters: [CoherenceCounters]
@@ -61,14 +68,6 @@ struct HierarchyEngine {
         static let none = Fill(state: 0, record: .max)
     }
 
-    struct Cache {
-        var array: CacheArray
-        let hooks: PolicyHooks
-        var shadow: FullyAssociativeShadow
-        var counters = LevelCounters()
-        let settings: LevelSettings
-    }
-
     /// Private slots hold the protocol state in the low bits, and these flags.
     static let stateMask: UInt8 = 0x07
     /// The data here is newer than below (Dinero's dirty bit; a write-back store set it).
@@ -100,6 +99,7 @@ struct HierarchyEngine {
         lineShift = UInt64(h.data[0].geometry.lineShift)
         lineSize = h.data[0].geometry.lineSize
         coherent = configuration.coherence != .none
+        classifiesMisses = h.classifiesMisses
         let table = ProtocolTable.of(configuration.coherence)
         cells = table.packed()
         writebackStates = table.states.reduce(0) { mask, state in
@@ -116,22 +116,30 @@ struct HierarchyEngine {
         } else {
             instructionBase = nil
         }
-        var caches: [Cache] = []
+        var made: [CacheArray] = []
         do {
             for (n, spec) in specs.enumerated() {
-                let array = try CacheArray(geometry: spec.geometry, replacement: spec.replacement,
-                                           seed: configuration.seed &+ UInt64(n) &* 0x9E37_79B9_7F4A_7C15)
-                caches.append(Cache(array: array, hooks: PolicyHooks(spec.replacement),
-                                    shadow: FullyAssociativeShadow(lines: spec.geometry.sets * spec.geometry.ways,
-                                                                   movesOnHit: spec.replacement != .fifo),
-                                    settings: spec))
+                made.append(try CacheArray(geometry: spec.geometry, replacement: spec.replacement,
+                                           seed: configuration.seed &+ UInt64(n) &* 0x9E37_79B9_7F4A_7C15))
             }
             lines = try LineTable(cpus: cpus, lineSize: lineSize)
         } catch {
-            for c in caches { c.array.deallocate() }
+            for a in made { a.deallocate() }
             throw error
         }
-        self.caches = caches
+        cacheCount = specs.count
+        arrays = .allocate(capacity: cacheCount)
+        arrays.initialize(from: made, count: cacheCount)
+        hooks = .allocate(capacity: cacheCount)
+        hooks.initialize(from: specs.map { PolicyHooks($0.replacement) }, count: cacheCount)
+        shadows = .allocate(capacity: cacheCount)
+        shadows.initialize(from: specs.map { FullyAssociativeShadow(lines: h.classifiesMisses ? $0.geometry.sets * $0.geometry.ways : 0,
+                                                                    movesOnHit: $0.replacement != .fifo) },
+                           count: cacheCount)
+        levelCounters = .allocate(capacity: cacheCount)
+        levelCounters.initialize(repeating: LevelCounters(), count: cacheCount)
+        settings = .allocate(capacity: cacheCount)
+        settings.initialize(from: specs, count: cacheCount)
         counters = Array(repeating: CoherenceCounters(), count: cpus)
         kindCounts = Array(repeating: 0, count: cpus * 4)
         transferCounts = Array(repeating: 0, count: cpus * cpus)
@@ -140,7 +148,14 @@ struct HierarchyEngine {
     }
 
     func deallocate(linesHandedOver: Bool) {
-        for c in caches { c.array.deallocate() }
+        for i in 0..<cacheCount { arrays[i].deallocate() }
+        for p in [UnsafeMutableRawPointer(arrays), UnsafeMutableRawPointer(levelCounters)] { p.deallocate() }
+        hooks.deinitialize(count: cacheCount)
+        hooks.deallocate()
+        shadows.deinitialize(count: cacheCount)
+        shadows.deallocate()
+        settings.deinitialize(count: cacheCount)
+        settings.deallocate()
         if !linesHandedOver { lines.deallocate() }
     }
 
@@ -159,7 +174,7 @@ struct HierarchyEngine {
 
     /// The slot of `line` in cache `index`, or -1.
     func slot(of line: UInt64, in index: Int) -> Int {
-        caches[index].array.lookup(line: line, set: caches[index].array.geometry.setIndex(ofLine: line))
+        arrays[index].lookup(line: line, set: arrays[index].geometry.setIndex(ofLine: line))
     }
 
     /// The protocol state of `line` in `cpu`'s private levels (0 when it holds none).
@@ -167,7 +182,7 @@ struct HierarchyEngine {
         for level in 0..<privateCount {
             let i = cpu * privateCount + level
             let s = slot(of: line, in: i)
-            if s >= 0, caches[i].array.states[s] & Self.stateMask != 0 { return caches[i].array.states[s] & Self.stateMask }
+            if s >= 0, arrays[i].states[s] & Self.stateMask != 0 { return arrays[i].states[s] & Self.stateMask }
         }
         return 0
     }
@@ -180,21 +195,27 @@ struct HierarchyEngine {
             let i = cpu * privateCount + level
             let s = slot(of: line, in: i)
             guard s >= 0 else { continue }
-            var v = caches[i].array.states[s]
+            var v = arrays[i].states[s]
             if v & Self.stateMask == 0 {
                 guard let record else { continue }
-                caches[i].array.payloads[s] = record
+                arrays[i].payloads[s] = record
             }
             v &= ~(Self.stateMask | Self.instructionBit)
             if clean { v &= ~Self.dirtyBit }
-            caches[i].array.states[s] = v | state
+            arrays[i].states[s] = v | state
         }
     }
 
     // MARK: Batches
 
     mutating func apply(_ batch: UnsafeBufferPointer<Access>) throws {
-        for access in batch {
+        let count = batch.count
+        for i in 0..<count {
+            // Start the line table's dependent loads (hash slot, record) a few accesses
+            // ahead, as the single-level engine does, so the misses of many accesses overlap.
+            if i &+ 16 < count { lines.prefetchSlot(of: batch[i &+ 16].address &>> lineShift) }
+            if i &+ 8 < count { lines.prefetchRecord(of: batch[i &+ 8].address &>> lineShift, presence: true) }
+            let access = batch[i]
             let cpu = Int(access.cpu)
             guard cpu < cpus else { throw AccessError.cpuOutOfRange(access, cpus: cpus) }
             let size = UInt64(access.size)
@@ -234,11 +255,22 @@ struct HierarchyEngine {
         kindCounts[c &* 4 &+ Int(kind.rawValue)] &+= 1
         let write = kind != .load
         let cb = UInt64(1) << UInt64(c)
-        let index = try lines.index(of: line, cpu: c)
+        let first = c &* privateCount
+        let firstSlot = slot(of: line, in: first)
+        let firstState = firstSlot >= 0 ? arrays[first].states[firstSlot] & Self.stateMask : 0
+        if firstState != 0 {
+            // A first-level hit: the line's record is the slot's payload.
+            let index = Int(arrays[first].payloads[firstSlot])
+            let t = transition(firstState, write ? .store : .load)
+            if t.next == firstState && !t.actions.contains(.upgrade) {
+                try firstLevelHit(cpu: c, cache: first, slot: firstSlot, line: line, index: index, bytes: bytes, write: write)
+                return
+            }
+        }
+        let index = firstState != 0 ? Int(arrays[first].payloads[firstSlot]) : try lines.index(of: line, cpu: c)
         if lineCycles.count <= index { lineCycles.append(contentsOf: repeatElement(0, count: index + 1 - lineCycles.count)) }
-        let firstSlot = slot(of: line, in: c * privateCount)
         // A first-level copy kept for instruction fetches only is no data hit.
-        if firstSlot < 0 || caches[c * privateCount].array.states[firstSlot] & Self.stateMask == 0 {
+        if firstState == 0 {
             try withUnsafeMutablePointer(to: &counters[c]) { counter throws(OutOfMemoryError) in
                 try lines.countMiss(index: index, cpu: c, bytes: bytes, counter: counter)
             }
@@ -247,8 +279,10 @@ struct HierarchyEngine {
         // The protocol first: the agent's state after this access, and who supplies a miss.
         var supplier = -1
         let newState: UInt8
-        if lines.present(index).pointee & cb != 0 {
-            let t = transition(agentState(of: line, cpu: c), write ? .store : .load)
+        let held = lines.present(index).pointee & cb != 0
+        let heldState = held ? (firstState != 0 ? firstState : agentState(of: line, cpu: c)) : 0
+        if held {
+            let t = transition(heldState, write ? .store : .load)
             if t.actions.contains(.upgrade) {
                 counters[c].upgrades &+= 1
                 let peers = lines.present(index).pointee & ~cb
@@ -277,13 +311,49 @@ struct HierarchyEngine {
         departed.removeAll(keepingCapacity: true)
         let cost = reference(level: 0, cpu: c, write ? .write : .read, line: line, wholeLine: bytes.hi - bytes.lo == lineSize,
                              fill: Fill(state: newState, record: UInt32(truncatingIfNeeded: index)), supplier: supplier).cost
-        setAgentState(of: line, cpu: c, to: newState, record: UInt32(truncatingIfNeeded: index))
+        // Levels that filled the line gave it the new state; copies that were there before
+        // (or held it for instruction fetches) take it now.
+        if held ? newState != heldState : instructionBase != nil {
+            setAgentState(of: line, cpu: c, to: newState, record: UInt32(truncatingIfNeeded: index))
+        }
         // A store that allocates nowhere, or a line an inclusive level took back during the
         // access itself, leaves the agent without the line.
-        if agentState(of: line, cpu: c) != 0 { lines.present(index).pointee |= cb }
+        let holds = promisesBelow[0] ? agentState(of: line, cpu: c) != 0
+            : !(write && privateCount == 1 && !settings[first].writeAllocate && firstState == 0) || held
+        if holds { lines.present(index).pointee |= cb }
         settleDeparted(cpu: c)
         cycles[c] &+= cost
         lineCycles[index] &+= cost
+        try lines.countAccess(index: index, cpu: c, bytes: bytes, write: write)
+        if configuration.checkInvariants { try checkInvariants(line: line, index: index, after: c) }
+    }
+
+    /// The most common access: a first-level hit whose protocol state does not change. Only
+    /// the first level is touched (its policy, 3C shadow, counters and dirty bit).
+    @inline(__always)
+    private mutating func firstLevelHit(cpu c: Int, cache i: Int, slot: Int, line: UInt64, index: Int, bytes: ByteRange,
+                                        write: Bool) throws {
+        hooks[i].touch(&arrays[i], slot)
+        // The shadow may miss where the cache hits; a store that does not allocate leaves it so.
+        shadows[i].reference(line, fills: !write || settings[i].writeAllocate)
+        if write {
+            levelCounters[i].writes &+= 1
+            if settings[i].writeBack {
+                arrays[i].states[slot] |= Self.dirtyBit
+            } else {
+                levelCounters[i].writesBelow &+= 1
+                departed.removeAll(keepingCapacity: true)
+                reference(level: 1, cpu: c, .write, line: line, wholeLine: bytes.hi - bytes.lo == lineSize,
+                          fill: Fill(state: arrays[i].states[slot] & Self.stateMask, record: UInt32(truncatingIfNeeded: index)),
+                          supplier: -1)
+                settleDeparted(cpu: c)
+            }
+        } else {
+            levelCounters[i].reads &+= 1
+        }
+        let cost = UInt64(settings[i].latency)
+        cycles[c] &+= cost
+        if cost != 0 { lineCycles[index] &+= cost }
         try lines.countAccess(index: index, cpu: c, bytes: bytes, write: write)
         if configuration.checkInvariants { try checkInvariants(line: line, index: index, after: c) }
     }
@@ -324,8 +394,8 @@ struct HierarchyEngine {
                     let i = p * privateCount + level
                     let s = slot(of: line, in: i)
                     if s >= 0 {
-                        caches[i].array.invalidate(slot: s)
-                        caches[i].shadow.loseToCoherence(line)
+                        arrays[i].invalidate(slot: s)
+                        shadows[i].loseToCoherence(line)
                     }
                 }
                 lines.countInvalidation(index: index, cpu: p)
@@ -363,37 +433,36 @@ struct HierarchyEngine {
             return (UInt64(configuration.hierarchy.transferLatency), false)
         }
         let i = cacheIndex(level: level, cpu: c)
-        let settings = caches[i].settings
-        if settings.inclusion == .exclusive && !isPrivate {
+        if !isPrivate && settings[i].inclusion == .exclusive {
             return exclusiveReference(cache: i, level: level, cpu: c, kind, line: line, wholeLine: wholeLine,
                                       victimFill: victimFill, dirtyFill: dirtyFill)
         }
         let found = slot(of: line, in: i)
         let miss = found < 0
         let isWrite = kind == .write
-        let allocates = !isWrite || !miss || settings.writeAllocate
+        let allocates = !isWrite || !miss || settings[i].writeAllocate
         var victim: (line: UInt64, state: UInt8, dirty: Bool, record: UInt32)?
         var writesBack = false
         if allocates {
             var s = found
             if miss {
-                s = caches[i].hooks.victim(&caches[i].array, caches[i].array.geometry.setIndex(ofLine: line))
-                let old = caches[i].array.states[s]
+                s = hooks[i].victim(&arrays[i], arrays[i].geometry.setIndex(ofLine: line))
+                let old = arrays[i].states[s]
                 if old != 0 {
-                    victim = (caches[i].array.tags[s], old & Self.stateMask, old & Self.dirtyBit != 0, caches[i].array.payloads[s])
-                    if old & Self.dirtyBit != 0 { caches[i].counters.writebacks &+= 1 }
+                    victim = (arrays[i].tags[s], old & Self.stateMask, old & Self.dirtyBit != 0, arrays[i].payloads[s])
+                    if old & Self.dirtyBit != 0 { levelCounters[i].writebacks &+= 1 }
                 }
                 // A private level keeps the protocol state (none for code); a shared one validity.
                 let state = !isPrivate ? Self.valid : kind == .fetch || fill.state == 0 ? Self.instructionBit : fill.state
-                caches[i].hooks.fill(&caches[i].array, s, line, state, fill.record)
-                if dirtyFill { caches[i].array.states[s] |= Self.dirtyBit }
+                hooks[i].fill(&arrays[i], s, line, state, fill.record)
+                if dirtyFill { arrays[i].states[s] |= Self.dirtyBit }
             } else {
-                caches[i].hooks.touch(&caches[i].array, s)
+                hooks[i].touch(&arrays[i], s)
             }
-            writesBack = isWrite && settings.writeBack
-            if writesBack { caches[i].array.states[s] |= Self.dirtyBit }
+            writesBack = isWrite && settings[i].writeBack
+            if writesBack { arrays[i].states[s] |= Self.dirtyBit }
         }
-        countReference(cache: i, kind, line: line, miss: miss, fills: !isWrite || settings.writeAllocate)
+        countReference(cache: i, kind, line: line, miss: miss, fills: !isWrite || settings[i].writeAllocate)
         // Below an inclusive or exclusive level the victim goes first, so that no line is in
         // flight while a level below may take lines back (Dinero's order, victim last, has
         // no such levels).
@@ -402,23 +471,23 @@ struct HierarchyEngine {
             victim = nil
         }
 
-        var cost = UInt64(settings.latency)
+        var cost = UInt64(settings[i].latency)
         var cameUpDirty = false
         // A store that fills a whole line needs nothing from below, unless a level below
         // promises inclusion or exclusion, which the fetch keeps.
         if miss && (!isWrite || (allocates && (!wholeLine || promisesBelow[level]))) {
-            caches[i].counters.readsBelow &+= 1
+            levelCounters[i].readsBelow &+= 1
             let below = reference(level: level + 1, cpu: c, kind == .fetch ? .fetch : .read, line: line, wholeLine: true,
                                   fill: fill, supplier: supplier)
             cost &+= below.cost
             if below.dirty && allocates {
                 let s = slot(of: line, in: i)
-                if s >= 0 { caches[i].array.states[s] |= Self.dirtyBit }
+                if s >= 0 { arrays[i].states[s] |= Self.dirtyBit }
             }
             cameUpDirty = below.dirty && !allocates
         }
         if isWrite && !writesBack {
-            caches[i].counters.writesBelow &+= 1
+            levelCounters[i].writesBelow &+= 1
             reference(level: level + 1, cpu: c, .write, line: line, wholeLine: wholeLine, fill: fill, supplier: -1)
         }
         if let victim {
@@ -432,29 +501,28 @@ struct HierarchyEngine {
     /// a snoop or a back-invalidation), or compulsory, capacity or conflict against the
     /// fully associative shadow as it was before this reference.
     private mutating func countReference(cache i: Int, _ kind: ReferenceKind, line: UInt64, miss: Bool, fills: Bool) {
-        let shadowHit = caches[i].shadow.contains(line)
-        caches[i].shadow.reference(line, fills: fills)
-        if miss {
-            if caches[i].shadow.wasLost(line) {
-                caches[i].counters.coherenceMisses &+= 1
+        let shadowHit = shadows[i].reference(line, fills: fills)
+        if miss && classifiesMisses {
+            if shadows[i].wasLost(line) {
+                levelCounters[i].coherenceMisses &+= 1
             } else if shadowHit {
-                caches[i].counters.conflictMisses &+= 1
-            } else if caches[i].shadow.firstReference(line) {
-                caches[i].counters.compulsoryMisses &+= 1
+                levelCounters[i].conflictMisses &+= 1
+            } else if shadows[i].firstReference(line) {
+                levelCounters[i].compulsoryMisses &+= 1
             } else {
-                caches[i].counters.capacityMisses &+= 1
+                levelCounters[i].capacityMisses &+= 1
             }
         }
         switch kind {
         case .read:
-            caches[i].counters.reads &+= 1
-            if miss { caches[i].counters.readMisses &+= 1 }
+            levelCounters[i].reads &+= 1
+            if miss { levelCounters[i].readMisses &+= 1 }
         case .write:
-            caches[i].counters.writes &+= 1
-            if miss { caches[i].counters.writeMisses &+= 1 }
+            levelCounters[i].writes &+= 1
+            if miss { levelCounters[i].writeMisses &+= 1 }
         case .fetch:
-            caches[i].counters.instructionFetches &+= 1
-            if miss { caches[i].counters.instructionFetchMisses &+= 1 }
+            levelCounters[i].instructionFetches &+= 1
+            if miss { levelCounters[i].instructionFetchMisses &+= 1 }
         }
     }
 
@@ -465,18 +533,18 @@ struct HierarchyEngine {
     private mutating func evicted(cache i: Int, level: Int, cpu c: Int, line: UInt64, fill: Fill, dirty: Bool) {
         var dirty = dirty
         let isPrivate = level < privateCount
-        if caches[i].settings.inclusion == .inclusive && level > 0 {
+        if settings[i].inclusion == .inclusive && level > 0 {
             dirty = backInvalidate(line: line, from: i, level: level, cpu: c) || dirty
         }
         if isPrivate && fill.state != 0 { departed.append(Departure(line: line, state: fill.state, record: fill.record)) }
         let protocolDirty = LineState(rawValue: fill.state)?.isDirty == true
         if level + 1 >= privateCount && level + 1 < dataCount && configuration.hierarchy.data[level + 1].inclusion == .exclusive
             && nothingAbove(level + 1, holds: line) {
-            caches[i].counters.writesBelow &+= 1
+            levelCounters[i].writesBelow &+= 1
             reference(level: level + 1, cpu: c, .write, line: line, wholeLine: true, fill: .none, supplier: -1,
                       victimFill: true, dirtyFill: dirty || protocolDirty)
         } else if dirty {
-            caches[i].counters.writesBelow &+= 1
+            levelCounters[i].writesBelow &+= 1
             reference(level: level + 1, cpu: c, .write, line: line, wholeLine: true, fill: fill, supplier: -1)
         }
     }
@@ -507,18 +575,18 @@ struct HierarchyEngine {
                 let k = p * privateCount + l
                 let s = slot(of: line, in: k)
                 guard s >= 0 else { continue }
-                let v = caches[k].array.states[s]
+                let v = arrays[k].states[s]
                 if v & Self.dirtyBit != 0 { dirty = true }
-                if v & Self.stateMask != 0 { lost = Fill(state: v & Self.stateMask, record: caches[k].array.payloads[s]) }
-                caches[k].array.invalidate(slot: s)
-                caches[k].shadow.loseToCoherence(line)
+                if v & Self.stateMask != 0 { lost = Fill(state: v & Self.stateMask, record: arrays[k].payloads[s]) }
+                arrays[k].invalidate(slot: s)
+                shadows[k].loseToCoherence(line)
                 removed &+= 1
             }
             if let base = instructionBase {
                 let s = slot(of: line, in: base + p)
                 if s >= 0 {
-                    caches[base + p].array.invalidate(slot: s)
-                    caches[base + p].shadow.loseToCoherence(line)
+                    arrays[base + p].invalidate(slot: s)
+                    shadows[base + p].loseToCoherence(line)
                     removed &+= 1
                 }
             }
@@ -540,12 +608,12 @@ struct HierarchyEngine {
             let k = cacheIndex(level: l, cpu: c)
             let s = slot(of: line, in: k)
             guard s >= 0 else { continue }
-            if caches[k].array.states[s] & Self.dirtyBit != 0 { dirty = true }
-            caches[k].array.invalidate(slot: s)
-            caches[k].shadow.loseToCoherence(line)
+            if arrays[k].states[s] & Self.dirtyBit != 0 { dirty = true }
+            arrays[k].invalidate(slot: s)
+            shadows[k].loseToCoherence(line)
             removed &+= 1
         }
-        caches[i].counters.backInvalidations &+= removed
+        levelCounters[i].backInvalidations &+= removed
         return dirty
     }
 
@@ -556,38 +624,38 @@ struct HierarchyEngine {
                                              wholeLine: Bool, victimFill: Bool, dirtyFill: Bool) -> (cost: UInt64, dirty: Bool) {
         let found = slot(of: line, in: i)
         if kind == .write && victimFill {
-            caches[i].counters.victimFills &+= 1
+            levelCounters[i].victimFills &+= 1
             var s = found
             var victim: (line: UInt64, dirty: Bool)?
             if s < 0 {
-                s = caches[i].hooks.victim(&caches[i].array, caches[i].array.geometry.setIndex(ofLine: line))
-                let old = caches[i].array.states[s]
-                if old != 0 { victim = (caches[i].array.tags[s], old & Self.dirtyBit != 0) }
-                caches[i].hooks.fill(&caches[i].array, s, line, Self.valid, Fill.none.record)
-                caches[i].shadow.reference(line, fills: true)
+                s = hooks[i].victim(&arrays[i], arrays[i].geometry.setIndex(ofLine: line))
+                let old = arrays[i].states[s]
+                if old != 0 { victim = (arrays[i].tags[s], old & Self.dirtyBit != 0) }
+                hooks[i].fill(&arrays[i], s, line, Self.valid, Fill.none.record)
+                shadows[i].reference(line, fills: true)
             } else {
-                caches[i].hooks.touch(&caches[i].array, s)
+                hooks[i].touch(&arrays[i], s)
             }
-            if dirtyFill { caches[i].array.states[s] |= Self.dirtyBit }
+            if dirtyFill { arrays[i].states[s] |= Self.dirtyBit }
             if let victim {
-                if victim.dirty { caches[i].counters.writebacks &+= 1 }
+                if victim.dirty { levelCounters[i].writebacks &+= 1 }
                 evicted(cache: i, level: level, cpu: c, line: victim.line, fill: .none, dirty: victim.dirty)
             }
             return (0, false)
         }
         countReference(cache: i, kind, line: line, miss: found < 0, fills: false)
-        var cost = UInt64(caches[i].settings.latency)
+        var cost = UInt64(settings[i].latency)
         if kind == .write {
-            caches[i].counters.writesBelow &+= 1
+            levelCounters[i].writesBelow &+= 1
             reference(level: level + 1, cpu: c, .write, line: line, wholeLine: wholeLine, fill: .none, supplier: -1)
             return (cost, false)
         }
         if found >= 0 {
-            let dirty = caches[i].array.states[found] & Self.dirtyBit != 0
-            caches[i].array.invalidate(slot: found)
+            let dirty = arrays[i].states[found] & Self.dirtyBit != 0
+            arrays[i].invalidate(slot: found)
             return (cost, dirty)
         }
-        caches[i].counters.readsBelow &+= 1
+        levelCounters[i].readsBelow &+= 1
         let below = reference(level: level + 1, cpu: c, kind, line: line, wholeLine: true, fill: .none, supplier: -1)
         cost &+= below.cost
         return (cost, below.dirty)
@@ -603,15 +671,15 @@ struct HierarchyEngine {
         let found = slot(of: line, in: i)
         let miss = found < 0
         if miss {
-            let s = caches[i].hooks.victim(&caches[i].array, caches[i].array.geometry.setIndex(ofLine: line))
-            caches[i].hooks.fill(&caches[i].array, s, line, Self.valid, Fill.none.record)
+            let s = hooks[i].victim(&arrays[i], arrays[i].geometry.setIndex(ofLine: line))
+            hooks[i].fill(&arrays[i], s, line, Self.valid, Fill.none.record)
         } else {
-            caches[i].hooks.touch(&caches[i].array, found)
+            hooks[i].touch(&arrays[i], found)
         }
         countReference(cache: i, .fetch, line: line, miss: miss, fills: true)
-        var cost = UInt64(caches[i].settings.latency)
+        var cost = UInt64(settings[i].latency)
         if miss {
-            caches[i].counters.readsBelow &+= 1
+            levelCounters[i].readsBelow &+= 1
             departed.removeAll(keepingCapacity: true)
             cost &+= reference(level: 1, cpu: c, .fetch, line: line, wholeLine: true, fill: .none, supplier: -1).cost
             settleDeparted(cpu: c)
@@ -632,7 +700,7 @@ struct HierarchyEngine {
         var agentLines: [(line: UInt64, state: UInt8, record: UInt32)] = []
         var seen: Set<UInt64> = []
         for level in 0..<privateCount {
-            let array = caches[cpu * privateCount + level].array
+            let array = arrays[cpu * privateCount + level]
             for s in array.slotsHolding(range) where array.states[s] & Self.stateMask != 0 {
                 guard seen.insert(array.tags[s]).inserted else { continue }
                 agentLines.append((array.tags[s], array.states[s] & Self.stateMask, array.payloads[s]))
@@ -657,8 +725,8 @@ struct HierarchyEngine {
                 copyBack(cache: i, level: level, cpu: cpu, lines: range)
             } else {
                 // A shared inclusive level that drops a line takes it from every CPU above.
-                if level >= privateCount && caches[i].settings.inclusion == .inclusive {
-                    let array = caches[i].array
+                if level >= privateCount && settings[i].inclusion == .inclusive {
+                    let array = arrays[i]
                     for s in array.slotsHolding(range) { _ = backInvalidate(line: array.tags[s], from: i, level: level, cpu: cpu) }
                 }
                 invalidateRecord(cache: i, lines: range)
@@ -681,12 +749,12 @@ struct HierarchyEngine {
     /// from the oldest stamp (the order of Dinero IV's pending stack). A private line's
     /// protocol state takes the copy-back transition.
     private mutating func copyBack(cache i: Int, level: Int, cpu c: Int, lines range: ClosedRange<UInt64>?) {
-        let array = caches[i].array
+        let array = arrays[i]
         let dirty = array.dirtySlotsInCopyBackOrder(range, isDirty: { array.states[$0] & Self.dirtyBit != 0 })
         for s in dirty {
             array.states[s] &= ~Self.dirtyBit
-            caches[i].counters.writebacks &+= 1
-            caches[i].counters.writesBelow &+= 1
+            levelCounters[i].writebacks &+= 1
+            levelCounters[i].writesBelow &+= 1
             let line = array.tags[s]
             reference(level: level + 1, cpu: c, .write, line: line, wholeLine: true,
                       fill: Fill(state: array.states[s] & Self.stateMask, record: array.payloads[s]), supplier: -1)
@@ -696,9 +764,9 @@ struct HierarchyEngine {
     /// Dinero's invalidate of one cache: its lines among `lines` (all when nil) are dropped
     /// without a writeback, and its shadow forgets them.
     private mutating func invalidateRecord(cache i: Int, lines range: ClosedRange<UInt64>?) {
-        let array = caches[i].array
+        let array = arrays[i]
         for s in array.slotsHolding(range) { array.invalidate(slot: s) }
-        if let range { caches[i].shadow.invalidate(lines: range) } else { caches[i].shadow.invalidateAll() }
+        if let range { shadows[i].invalidate(lines: range) } else { shadows[i].invalidateAll() }
     }
 
     // MARK: Results
@@ -719,11 +787,11 @@ struct HierarchyEngine {
         let h = configuration.hierarchy
         let data = h.data.enumerated().map { level, settings in
             LevelResult(settings: settings, instances: level < privateCount
-                ? (0..<cpus).map { caches[$0 * privateCount + level].counters }
-                : [caches[cacheIndex(level: level, cpu: 0)].counters])
+                ? (0..<cpus).map { levelCounters[$0 * privateCount + level] }
+                : [levelCounters[cacheIndex(level: level, cpu: 0)]])
         }
         let instruction = h.instruction.map { settings in
-            LevelResult(settings: settings, instances: (0..<cpus).map { caches[instructionBase! + $0].counters })
+            LevelResult(settings: settings, instances: (0..<cpus).map { levelCounters[instructionBase! + $0] })
         }
         return (data, instruction)
     }

@@ -16,7 +16,7 @@ extension HierarchyEngine {
                 let i = c * privateCount + level
                 let s = slot(of: line, in: i)
                 guard s >= 0 else { continue }
-                let state = caches[i].array.states[s] & Self.stateMask
+                let state = arrays[i].states[s] & Self.stateMask
                 guard state != 0 else { continue }
                 if agent != 0 && agent != state {
                     throw fail("cpu \(c)'s private levels disagree on the line's state")
