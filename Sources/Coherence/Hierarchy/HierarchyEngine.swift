@@ -161,6 +161,7 @@ struct HierarchyEngine {
 
     // MARK: Protocol
 
+    @inline(__always)
     func transition(_ state: UInt8, _ event: ProtocolEvent) -> (next: UInt8, actions: ProtocolActions) {
         let cell = cells[Int(state) &* ProtocolEvent.allCases.count &+ event.rawValue]
         precondition(cell != 0xFFFF, "protocol \(configuration.coherence): no transition for state \(state) on \(event)")
@@ -168,16 +169,19 @@ struct HierarchyEngine {
     }
 
     /// The cache index of data level `level` for `cpu` (a shared level has one for all).
+    @inline(__always)
     func cacheIndex(level: Int, cpu: Int) -> Int {
         level < privateCount ? cpu * privateCount + level : sharedBase + level - privateCount
     }
 
     /// The slot of `line` in cache `index`, or -1.
+    @inline(__always)
     func slot(of line: UInt64, in index: Int) -> Int {
         arrays[index].lookup(line: line, set: arrays[index].geometry.setIndex(ofLine: line))
     }
 
     /// The protocol state of `line` in `cpu`'s private levels (0 when it holds none).
+    @inline(__always)
     func agentState(of line: UInt64, cpu: Int) -> UInt8 {
         for level in 0..<privateCount {
             let i = cpu * privateCount + level
