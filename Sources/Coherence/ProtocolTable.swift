@@ -92,37 +92,46 @@ public struct ProtocolTable: Sendable {
                      .replacement: to(.invalid, .writeback), .copyBack: to(.exclusive, .writeback)],
     ])
 
+    // Rows that several protocols share, written once so that they cannot drift apart.
+    private typealias Row = [ProtocolEvent: Transition]
+
+    /// Invalid, in MESI and MOESI: a load miss takes E when no peer holds the line.
+    private static let invalidRowWithExclusive: Row =
+        [.load: miss(.exclusive), .loadShared: miss(.shared), .store: miss(.modified)]
+
+    /// Shared, in MSI, MESI and MOESI: a store upgrades; a peer's store or an eviction drops it.
+    private static let sharedRow: Row =
+        [.load: hit(.shared), .loadShared: hit(.shared), .store: hit(.modified, .upgrade),
+         .peerLoad: to(.shared), .peerStore: to(.invalid),
+         .replacement: to(.invalid), .copyBack: to(.shared)]
+
+    /// Exclusive, in MESI and MOESI: a store turns it M silently; a peer's load makes it S.
+    private static let exclusiveRow: Row =
+        [.load: hit(.exclusive), .store: hit(.modified),
+         .peerLoad: to(.shared), .peerStore: to(.invalid),
+         .replacement: to(.invalid), .copyBack: to(.exclusive)]
+
     public static let msi = ProtocolTable(coherence: .msi, states: [.invalid, .shared, .modified], cells: [
         .invalid:  [.load: miss(.shared), .loadShared: miss(.shared), .store: miss(.modified)],
-        .shared:   [.load: hit(.shared), .loadShared: hit(.shared), .store: hit(.modified, .upgrade),
-                    .peerLoad: to(.shared), .peerStore: to(.invalid),
-                    .replacement: to(.invalid), .copyBack: to(.shared)],
+        .shared:   sharedRow,
         .modified: [.load: hit(.modified), .store: hit(.modified),
                     .peerLoad: to(.shared, [.writeback, .supplyDirty]), .peerStore: to(.invalid, .supplyDirty),
                     .replacement: to(.invalid, .writeback), .copyBack: to(.shared, .writeback)],
     ])
 
     public static let mesi = ProtocolTable(coherence: .mesi, states: [.invalid, .shared, .exclusive, .modified], cells: [
-        .invalid:   [.load: miss(.exclusive), .loadShared: miss(.shared), .store: miss(.modified)],
-        .shared:    [.load: hit(.shared), .loadShared: hit(.shared), .store: hit(.modified, .upgrade),
-                     .peerLoad: to(.shared), .peerStore: to(.invalid),
-                     .replacement: to(.invalid), .copyBack: to(.shared)],
-        .exclusive: [.load: hit(.exclusive), .store: hit(.modified),
-                     .peerLoad: to(.shared), .peerStore: to(.invalid),
-                     .replacement: to(.invalid), .copyBack: to(.exclusive)],
+        .invalid:   invalidRowWithExclusive,
+        .shared:    sharedRow,
+        .exclusive: exclusiveRow,
         .modified:  [.load: hit(.modified), .store: hit(.modified),
                      .peerLoad: to(.shared, [.writeback, .supplyDirty]), .peerStore: to(.invalid, .supplyDirty),
                      .replacement: to(.invalid, .writeback), .copyBack: to(.exclusive, .writeback)],
     ])
 
     public static let moesi = ProtocolTable(coherence: .moesi, states: [.invalid, .shared, .exclusive, .owned, .modified], cells: [
-        .invalid:   [.load: miss(.exclusive), .loadShared: miss(.shared), .store: miss(.modified)],
-        .shared:    [.load: hit(.shared), .loadShared: hit(.shared), .store: hit(.modified, .upgrade),
-                     .peerLoad: to(.shared), .peerStore: to(.invalid),
-                     .replacement: to(.invalid), .copyBack: to(.shared)],
-        .exclusive: [.load: hit(.exclusive), .store: hit(.modified),
-                     .peerLoad: to(.shared), .peerStore: to(.invalid),
-                     .replacement: to(.invalid), .copyBack: to(.exclusive)],
+        .invalid:   invalidRowWithExclusive,
+        .shared:    sharedRow,
+        .exclusive: exclusiveRow,
         .owned:     [.load: hit(.owned), .loadShared: hit(.owned), .store: hit(.modified, .upgrade),
                      .peerLoad: to(.owned, .supplyDirty), .peerStore: to(.invalid, .supplyDirty),
                      .replacement: to(.invalid, .writeback), .copyBack: to(.shared, .writeback)],

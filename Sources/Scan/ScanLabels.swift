@@ -33,8 +33,10 @@ struct IntervalMap<Value> {
     private var starts: [UInt64] = []
     private var ends: [UInt64] = []
     private var maxEnds: [UInt64] = []
-    private var left: [Int] = []
-    private var right: [Int] = []
+    /// Node `n`'s children: `children[2n]` on the left (smaller starts), `children[2n + 1]`
+    /// on the right, -1 for none. One array indexed by side, so that each operation on the
+    /// tree is written once for both mirror images.
+    private var children: [Int] = []
     private var priorities: [UInt64] = []
     private var values: [Value?] = []
     private var free: [Int] = []
@@ -50,11 +52,11 @@ struct IntervalMap<Value> {
         if let reused = free.popLast() {
             node = reused
             starts[node] = start; ends[node] = end; maxEnds[node] = end
-            left[node] = -1; right[node] = -1; priorities[node] = random.next(); values[node] = value
+            children[2 * node] = -1; children[2 * node + 1] = -1; priorities[node] = random.next(); values[node] = value
         } else {
             node = starts.count
             starts.append(start); ends.append(end); maxEnds.append(end)
-            left.append(-1); right.append(-1); priorities.append(random.next()); values.append(value)
+            children.append(-1); children.append(-1); priorities.append(random.next()); values.append(value)
         }
         root = insert(node, into: root)
         count += 1
@@ -75,7 +77,7 @@ struct IntervalMap<Value> {
         var n = root
         while n >= 0 {
             if start == starts[n] { return values[n] }
-            n = start < starts[n] ? left[n] : right[n]
+            n = child(n, start < starts[n] ? 0 : 1)
         }
         return nil
     }
@@ -98,97 +100,83 @@ struct IntervalMap<Value> {
 
     // MARK: Treap internals
 
+    /// `n`'s child on `side`: 0 the left, 1 the right.
+    private func child(_ n: Int, _ side: Int) -> Int { children[2 * n + side] }
+    private func left(_ n: Int) -> Int { children[2 * n] }
+    private func right(_ n: Int) -> Int { children[2 * n + 1] }
+
     private mutating func update(_ n: Int) {
         var m = ends[n]
-        if left[n] >= 0 { m = max(m, maxEnds[left[n]]) }
-        if right[n] >= 0 { m = max(m, maxEnds[right[n]]) }
+        if left(n) >= 0 { m = max(m, maxEnds[left(n)]) }
+        if right(n) >= 0 { m = max(m, maxEnds[right(n)]) }
         maxEnds[n] = m
     }
 
-    private mutating func rotateRight(_ n: Int) -> Int {
-        let l = left[n]
-        left[n] = right[l]
-        right[l] = n
+    /// Lifts `n`'s child on `side` into `n`'s place, `n` becoming its child on the other
+    /// side (a right rotation for the left child, a left one for the right); returns the
+    /// subtree's new root.
+    private mutating func rotate(_ n: Int, lifting side: Int) -> Int {
+        let top = child(n, side)
+        children[2 * n + side] = child(top, 1 - side)
+        children[2 * top + 1 - side] = n
         update(n)
-        update(l)
-        return l
-    }
-
-    private mutating func rotateLeft(_ n: Int) -> Int {
-        let r = right[n]
-        right[n] = left[r]
-        left[r] = n
-        update(n)
-        update(r)
-        return r
+        update(top)
+        return top
     }
 
     private mutating func insert(_ node: Int, into n: Int) -> Int {
         guard n >= 0 else { return node }
-        if starts[node] < starts[n] {
-            left[n] = insert(node, into: left[n])
-            update(n)
-            if priorities[left[n]] > priorities[n] { return rotateRight(n) }
-        } else {
-            right[n] = insert(node, into: right[n])
-            update(n)
-            if priorities[right[n]] > priorities[n] { return rotateLeft(n) }
-        }
-        return n
+        let side = starts[node] < starts[n] ? 0 : 1
+        let below = insert(node, into: child(n, side))
+        children[2 * n + side] = below
+        update(n)
+        return priorities[below] > priorities[n] ? rotate(n, lifting: side) : n
     }
 
     private mutating func remove(_ start: UInt64, from n: Int, removed: inout Value?) -> Int {
         guard n >= 0 else { return -1 }
-        if start < starts[n] {
-            left[n] = remove(start, from: left[n], removed: &removed)
-        } else if start > starts[n] {
-            right[n] = remove(start, from: right[n], removed: &removed)
-        } else {
-            if left[n] < 0 || right[n] < 0 {
-                removed = values[n]
-                values[n] = nil
-                free.append(n)
-                return left[n] >= 0 ? left[n] : right[n]
-            }
-            // Rotate the node down below its higher-priority child, then remove it there.
-            if priorities[left[n]] > priorities[right[n]] {
-                let top = rotateRight(n)
-                right[top] = remove(start, from: right[top], removed: &removed)
-                update(top)
-                return top
-            } else {
-                let top = rotateLeft(n)
-                left[top] = remove(start, from: left[top], removed: &removed)
-                update(top)
-                return top
-            }
+        if start != starts[n] {
+            let side = start < starts[n] ? 0 : 1
+            children[2 * n + side] = remove(start, from: child(n, side), removed: &removed)
+            update(n)
+            return n
         }
-        update(n)
-        return n
+        if left(n) < 0 || right(n) < 0 {
+            removed = values[n]
+            values[n] = nil
+            free.append(n)
+            return left(n) >= 0 ? left(n) : right(n)
+        }
+        // Rotate the node down below its higher-priority child, then remove it there.
+        let side = priorities[left(n)] > priorities[right(n)] ? 0 : 1
+        let top = rotate(n, lifting: side)
+        children[2 * top + 1 - side] = remove(start, from: child(top, 1 - side), removed: &removed)
+        update(top)
+        return top
     }
 
     private func innermost(_ address: UInt64, _ n: Int) -> Int {
         guard n >= 0, maxEnds[n] > address else { return -1 }
-        if starts[n] > address { return innermost(address, left[n]) }
-        let r = innermost(address, right[n])
+        if starts[n] > address { return innermost(address, left(n)) }
+        let r = innermost(address, right(n))
         if r >= 0 { return r }
         if ends[n] > address { return n }
-        return innermost(address, left[n])
+        return innermost(address, left(n))
     }
 
     private func collect(_ lo: UInt64, _ hi: UInt64, _ n: Int, _ out: inout [Value]) {
         guard n >= 0, maxEnds[n] > lo else { return }
-        collect(lo, hi, left[n], &out)
+        collect(lo, hi, left(n), &out)
         guard starts[n] < hi else { return }
         if ends[n] > lo, let v = values[n] { out.append(v) }
-        collect(lo, hi, right[n], &out)
+        collect(lo, hi, right(n), &out)
     }
 
     private func any(_ lo: UInt64, _ hi: UInt64, _ n: Int) -> Bool {
         guard n >= 0, maxEnds[n] > lo else { return false }
         if starts[n] < hi && ends[n] > lo { return true }
-        if any(lo, hi, left[n]) { return true }
-        return starts[n] < hi && any(lo, hi, right[n])
+        if any(lo, hi, left(n)) { return true }
+        return starts[n] < hi && any(lo, hi, right(n))
     }
 }
 

@@ -226,6 +226,12 @@ struct TOMLParser {
         guard isKeyStart(b[pos]) else {
             throw fail(pos, "expected a key, a [table] header or a comment, found \(found(pos))")
         }
+        try keyValuePair(in: table)
+    }
+
+    /// `key = value` at `pos`, which starts a key, assigned in `table` (a header's, the
+    /// root or an inline table); leaves `pos` after the value.
+    private mutating func keyValuePair(in table: Int) throws(TOMLError) {
         let path = try key()
         guard b[pos] == .equals else {
             throw fail(pos, "expected '.' or '=' after the key \(quotedKey(path)), found \(found(pos))")
@@ -285,11 +291,11 @@ struct TOMLParser {
         switch b[pos] {
         case .quote:
             let multiline = byte(pos + 1) == .quote && byte(pos + 2) == .quote
-            let s = try multiline ? multilineBasicString() : basicString()
+            let s = try multiline ? multilineString(.quote) : basicString()
             return TOMLValue(.string(s), at: position(start))
         case .apostrophe:
             let multiline = byte(pos + 1) == .apostrophe && byte(pos + 2) == .apostrophe
-            let s = try multiline ? multilineLiteralString() : literalString()
+            let s = try multiline ? multilineString(.apostrophe) : literalString()
             return TOMLValue(.string(s), at: position(start))
         case .openBracket:
             return try array(depth: depth)
@@ -391,17 +397,9 @@ struct TOMLParser {
         }
         while true {
             guard isKeyStart(b[pos]) else {
-                let what = b[pos] == .lf || b[pos] == .cr ? " (an inline table must be on one line)" : ""
-                throw fail(pos, "expected a key in the inline table, found \(found(pos))\(what)")
+                throw fail(pos, "expected a key in the inline table, found \(found(pos))\(lineEndInInlineTable())")
             }
-            let path = try key()
-            guard b[pos] == .equals else {
-                throw fail(pos, "expected '.' or '=' after the key \(quotedKey(path)), found \(found(pos))")
-            }
-            pos += 1
-            skipSpaces()
-            let value = try value(depth: depth + path.count)
-            try tree.assign(path, value, in: node)
+            try keyValuePair(in: node)
             skipSpaces()
             switch b[pos] {
             case .comma:
@@ -414,10 +412,15 @@ struct TOMLParser {
                 pos += 1
                 return TOMLValue(.table(tree.finishInline(node)), at: at)
             default:
-                let what = b[pos] == .lf || b[pos] == .cr ? " (an inline table must be on one line)" : ""
-                throw fail(pos, "expected ',' or '}' in the inline table, found \(found(pos))\(what)")
+                throw fail(pos, "expected ',' or '}' in the inline table, found \(found(pos))\(lineEndInInlineTable())")
             }
         }
+    }
+
+    /// The likely cause, for an error message, when an inline table meets a line end at
+    /// `pos`; empty elsewhere.
+    private func lineEndInInlineTable() -> String {
+        b[pos] == .lf || b[pos] == .cr ? " (an inline table must be on one line)" : ""
     }
 
     // MARK: Strings
@@ -457,21 +460,24 @@ struct TOMLParser {
         return String(decoding: b[(start + 1)..<(pos - 1)], as: UTF8.self)
     }
 
-    /// `"""…"""`: newlines allowed, the first one dropped when it follows the opening
-    /// quotes, escapes, and a backslash at the end of a line trims the whitespace after it.
-    private mutating func multilineBasicString() throws(TOMLError) -> String {
+    /// `"""…"""` or `'''…'''`, as `delimiter` is a quote or an apostrophe: newlines allowed,
+    /// the first one dropped when it follows the opening quotes. The basic form has
+    /// escapes, and a backslash at the end of a line trims the whitespace after it; the
+    /// literal form is taken as written.
+    private mutating func multilineString(_ delimiter: UInt8) throws(TOMLError) -> String {
         let at = position(pos)
+        let escapes = delimiter == .quote
         pos += 3
         skipFirstNewline()
         var out: [UInt8] = []
         while true {
             let runStart = pos
-            while b[pos] != .quote && b[pos] != .backslash && b[pos] != .cr && pos < end { pos += 1 }
+            while b[pos] != delimiter && !(escapes && b[pos] == .backslash) && b[pos] != .cr && pos < end { pos += 1 }
             out.append(contentsOf: b[runStart..<pos])
             switch b[pos] {
-            case .quote:
-                if try closeMultiline(.quote, into: &out) { return String(decoding: out, as: UTF8.self) }
-            case .backslash:
+            case delimiter:
+                if try closeMultiline(delimiter, into: &out) { return String(decoding: out, as: UTF8.self) }
+            case .backslash where escapes:
                 if isLineEndingBackslash() {
                     skipLineEndingBackslash()
                 } else {
@@ -481,29 +487,8 @@ struct TOMLParser {
                 out.append(.lf)
                 pos += 2
             default:
-                throw fail(pos, "expected '\"\"\"' to close the multi-line string begun at line \(at.line), found the end of the file")
-            }
-        }
-    }
-
-    /// `'''…'''`: newlines allowed, the first one dropped, no escapes.
-    private mutating func multilineLiteralString() throws(TOMLError) -> String {
-        let at = position(pos)
-        pos += 3
-        skipFirstNewline()
-        var out: [UInt8] = []
-        while true {
-            let runStart = pos
-            while b[pos] != .apostrophe && b[pos] != .cr && pos < end { pos += 1 }
-            out.append(contentsOf: b[runStart..<pos])
-            switch b[pos] {
-            case .apostrophe:
-                if try closeMultiline(.apostrophe, into: &out) { return String(decoding: out, as: UTF8.self) }
-            case .cr:
-                out.append(.lf)
-                pos += 2
-            default:
-                throw fail(pos, "expected \"'''\" to close the multi-line string begun at line \(at.line), found the end of the file")
+                let closing = escapes ? "'\"\"\"'" : "\"'''\""
+                throw fail(pos, "expected \(closing) to close the multi-line string begun at line \(at.line), found the end of the file")
             }
         }
     }

@@ -64,10 +64,7 @@ struct TableTree {
 
     /// `[path]`: defines the table and returns it.
     mutating func defineTable(_ path: [Key], at position: TOMLPosition) throws(TOMLError) -> Int {
-        var node = 0
-        for (i, key) in path.dropLast().enumerated() {
-            node = try headerStep(node, key, path: path, upTo: i)
-        }
+        let node = try headerParent(path)
         let key = path[path.count - 1]
         let name = tableName(path)
         guard let s = nodes[node].index[key.name] else {
@@ -95,26 +92,23 @@ struct TableTree {
 
     /// `[[path]]`: appends a table to the array of tables and returns the new table.
     mutating func appendTable(_ path: [Key], at position: TOMLPosition) throws(TOMLError) -> Int {
-        var node = 0
-        for (i, key) in path.dropLast().enumerated() {
-            node = try headerStep(node, key, path: path, upTo: i)
-        }
+        let node = try headerParent(path)
         let key = path[path.count - 1]
         let name = tableName(path)
         let elementDepth = nodes[node].depth + 2
         guard let s = nodes[node].index[key.name] else {
             try checkDepth(elementDepth, at: key.position)
-            nodes.append(Node(origin: .header, depth: elementDepth, position: position))
-            arrays.append(TableArray(position: position, elements: [nodes.count - 1]))
+            let element = appendNode(.header, depth: elementDepth, position: position)
+            arrays.append(TableArray(position: position, elements: [element]))
             insert(in: node, key, .tableArray(arrays.count - 1))
-            return nodes.count - 1
+            return element
         }
         let slot = nodes[node].slots[s]
         switch slot.content {
         case let .tableArray(a):
-            nodes.append(Node(origin: .header, depth: elementDepth, position: position))
-            arrays[a].elements.append(nodes.count - 1)
-            return nodes.count - 1
+            let element = appendNode(.header, depth: elementDepth, position: position)
+            arrays[a].elements.append(element)
+            return element
         case .table:
             throw TOMLError(key.position, "cannot define [\(name)]: \(name) is a table (first at line \(slot.keyPosition.line)), not an array of tables")
         case let .value(v):
@@ -123,6 +117,16 @@ struct TableTree {
             }
             throw TOMLError(key.position, "cannot define [\(name)]: \(quotedKey(path)) is already \(article(v)) (line \(slot.keyPosition.line))")
         }
+    }
+
+    /// The table that holds a header's last key: its path before that key, walked (and
+    /// created where missing) with ``headerStep(_:_:path:upTo:)``.
+    private mutating func headerParent(_ path: [Key]) throws(TOMLError) -> Int {
+        var node = 0
+        for (i, key) in path.dropLast().enumerated() {
+            node = try headerStep(node, key, path: path, upTo: i)
+        }
+        return node
     }
 
     /// One step of a header's path: into an existing table (of any origin but inline), into
@@ -184,8 +188,7 @@ struct TableTree {
     /// Starts an inline table at `depth`; assign its keys, then ``finishInline(_:)``.
     mutating func beginInline(depth: Int, at position: TOMLPosition) throws(TOMLError) -> Int {
         try checkDepth(depth, at: position)
-        nodes.append(Node(origin: .inline, depth: depth, position: position))
-        return nodes.count - 1
+        return appendNode(.inline, depth: depth, position: position)
     }
 
     /// The finished inline table. Nodes are created and finished last-in first-out (nothing
@@ -223,8 +226,14 @@ struct TableTree {
     private mutating func insertNode(in node: Int, _ key: Key, origin: Origin, position: TOMLPosition) throws(TOMLError) -> Int {
         let depth = nodes[node].depth + 1
         try checkDepth(depth, at: key.position)
+        let table = appendNode(origin, depth: depth, position: position)
+        insert(in: node, key, .table(table))
+        return table
+    }
+
+    /// A new node, not yet named by any key; returns its index.
+    private mutating func appendNode(_ origin: Origin, depth: Int, position: TOMLPosition) -> Int {
         nodes.append(Node(origin: origin, depth: depth, position: position))
-        insert(in: node, key, .table(nodes.count - 1))
         return nodes.count - 1
     }
 

@@ -18,6 +18,7 @@ public struct DinTraceReader: TraceSource {
     private let chunks: LineChunks
     /// 0 until the first record, then 1 traditional or 2 extended (a byte is cheap to test per line).
     private var formCode: UInt8 = 0
+    /// The line of the first record, which later errors cite; 0 before it.
     private var firstRecordLine = 0
 
     /// Opens `path`; `displayName` is what errors print and `chunkSize` the bytes read at a time.
@@ -39,50 +40,22 @@ public struct DinTraceReader: TraceSource {
     public var linesRead: Int { chunks.line }
 
     public mutating func read(into buffer: UnsafeMutableBufferPointer<Access>) throws -> Int {
-        guard let out = buffer.baseAddress else { return 0 }
-        let count = buffer.count
         let tables = ByteTables.shared
-        var produced = 0
-        while produced < count {
-            guard try chunks.hasLines() else { break }
-            let base = UnsafePointer(chunks.base)
-            let limit = base + chunks.limit
-            var p = base + chunks.position
-            var line = chunks.line
-            var lineStart = p
-            var form = formCode
-            do throws(LineFault) {
-                if form == 0 {
-                    // Until the first record: blank lines, then the record that sets the form.
-                    while p < limit && form == 0 {
-                        lineStart = p
-                        line += 1
-                        if try parseDinLine(&p, form: &form, tables: tables, into: out + produced) {
-                            produced &+= 1
-                            firstRecordLine = line
-                        }
-                    }
-                }
-                while p < limit && produced < count {
-                    lineStart = p
-                    line &+= 1
-                    if form == 1 && parsePlainTraditionalDinLine(&p, tables: tables, into: out + produced) {
-                        produced &+= 1
-                    } else if try parseDinLine(&p, form: &form, tables: tables, into: out + produced) {
-                        produced &+= 1
-                    }
-                }
-            } catch {
-                formCode = form
-                let traceError = dinTraceError(error, lineStart: lineStart, file: chunks.input.displayName,
-                                               line: line, firstRecordLine: firstRecordLine)
-                throw chunks.fail(traceError)
-            }
+        // The loop works on locals, stored back however it ends.
+        var form = formCode
+        var firstRecordLine = self.firstRecordLine
+        defer {
             formCode = form
-            chunks.position = p - base
-            chunks.line = line
+            self.firstRecordLine = firstRecordLine
         }
-        return produced
+        return try chunks.read(into: buffer, parseLine: { p, line, slot throws(LineFault) in
+            if form == 1 && parsePlainTraditionalDinLine(&p, tables: tables, into: slot) { return true }
+            guard try parseDinLine(&p, form: &form, tables: tables, into: slot) else { return false }
+            if firstRecordLine == 0 { firstRecordLine = line }
+            return true
+        }, traceError: { fault, lineStart, file, line in
+            dinTraceError(fault, lineStart: lineStart, file: file, line: line, firstRecordLine: firstRecordLine)
+        })
     }
 }
 
@@ -222,8 +195,6 @@ func dinTraceError(_ fault: LineFault, lineStart: UnsafePointer<UInt8>, file: St
         }
     case .dinAddress:
         message = "expected a hex address, found \(found)"
-    case .addressTooLarge:
-        message = "address \(found) does not fit in 64 bits"
     case .dinSize:
         message = "expected a hex size, found \(found)"
     case .dataSizeOutOfRange:
@@ -232,13 +203,8 @@ func dinTraceError(_ fault: LineFault, lineStart: UnsafePointer<UInt8>, file: St
             : "size must be 1...\(maximumAccessSize) (hex 1...1000), found \(found)"
     case .wholeCacheSizeTooLarge:
         message = "size \(found) is too large: copy-back and invalidate sizes fit in 32 bits"
-    case .wrapsAround:
-        message = "access at 0x\(String(fault.address, radix: 16)) of \(fault.size) bytes "
-            + "runs past the end of the 64-bit address space"
-    case .strayCarriageReturn:
-        message = "unexpected carriage return inside a line"
     default:
-        message = "malformed din line"
+        message = sharedLineFaultMessage(fault, found: found) ?? "malformed din line"
     }
     return TraceError(file: file, line: line, message: message)
 }

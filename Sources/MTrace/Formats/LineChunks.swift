@@ -110,3 +110,69 @@ final class LineChunks {
         }
     }
 }
+
+extension LineChunks {
+    /// Fills `buffer` from the front with the accesses of the lines that follow, and
+    /// returns how many (fewer only at the end of the input); the driver of every
+    /// line-based reader. `parseLine` is the format's line parser: it reads the line at its
+    /// cursor, number `line` of the file, moves the cursor past the line's newline, and
+    /// returns true having filled the slot or false for a line without an access (blank,
+    /// comment). A fault it throws becomes, through `traceError` (given the fault and the
+    /// line's start, file and number), the reader's failure: thrown now and by every later
+    /// read.
+    ///
+    /// Always inlined, with its non-escaping closures, so that each reader's loop has its
+    /// parser compiled into it: no call, context or dispatch per line. (A protocol
+    /// conformance would not do: its witness thunk swallows the always-inlined parser and
+    /// is then called once per line.)
+    @inline(__always)
+    func read(into buffer: UnsafeMutableBufferPointer<Access>,
+              parseLine: (_ cursor: inout UnsafePointer<UInt8>, _ line: Int,
+                          _ slot: UnsafeMutablePointer<Access>) throws(LineFault) -> Bool,
+              traceError: (LineFault, _ lineStart: UnsafePointer<UInt8>, _ file: String, _ line: Int) -> TraceError)
+        throws -> Int {
+        guard let out = buffer.baseAddress else { return 0 }
+        let outEnd = out + buffer.count
+        var slot = out
+        while slot < outEnd {
+            guard try hasLines() else { break }
+            // Work on locals: class properties in the loop would cost an exclusivity check each.
+            let base = UnsafePointer(self.base)
+            let limit = base + self.limit
+            var p = base + position
+            var line = self.line
+            var lineStart = p
+            do throws(LineFault) {
+                while p < limit && slot < outEnd {
+                    lineStart = p
+                    line &+= 1
+                    if try parseLine(&p, line, slot) {
+                        slot += 1
+                    }
+                }
+            } catch {
+                throw fail(traceError(error, lineStart, input.displayName, line))
+            }
+            position = p - base
+            self.line = line
+        }
+        return slot - out
+    }
+}
+
+/// The message for a fault that both line formats report alike (an address too large, an
+/// access past the end of the address space, a stray carriage return), where `found` is
+/// the quoted field at the fault; nil for a fault of one format's own.
+func sharedLineFaultMessage(_ fault: LineFault, found: String) -> String? {
+    switch fault.kind {
+    case .addressTooLarge:
+        return "address \(found) does not fit in 64 bits"
+    case .wrapsAround:
+        return "access at 0x\(String(fault.address, radix: 16)) of \(fault.size) bytes "
+            + "runs past the end of the 64-bit address space"
+    case .strayCarriageReturn:
+        return "unexpected carriage return inside a line"
+    default:
+        return nil
+    }
+}

@@ -23,38 +23,14 @@ public struct TextTraceReader: TraceSource {
     public var linesRead: Int { chunks.line }
 
     public mutating func read(into buffer: UnsafeMutableBufferPointer<Access>) throws -> Int {
-        guard let out = buffer.baseAddress else { return 0 }
-        let count = buffer.count
         let cpus = self.cpus
         let tables = ByteTables.shared
-        var produced = 0
-        while produced < count {
-            guard try chunks.hasLines() else { break }
-            // Work on locals: class properties in the loop would cost an exclusivity check each.
-            let base = UnsafePointer(chunks.base)
-            let limit = base + chunks.limit
-            var p = base + chunks.position
-            var line = chunks.line
-            var lineStart = p
-            do throws(LineFault) {
-                while p < limit && produced < count {
-                    lineStart = p
-                    line &+= 1
-                    if parsePlainTextLine(&p, cpus: cpus, tables: tables, into: out + produced) {
-                        produced &+= 1
-                    } else if try parseTextLine(&p, cpus: cpus, tables: tables, into: out + produced) {
-                        produced &+= 1
-                    }
-                }
-            } catch {
-                let traceError = textTraceError(error, lineStart: lineStart, file: chunks.input.displayName,
-                                                line: line, cpus: cpus)
-                throw chunks.fail(traceError)
-            }
-            chunks.position = p - base
-            chunks.line = line
-        }
-        return produced
+        return try chunks.read(into: buffer, parseLine: { p, _, slot throws(LineFault) in
+            if parsePlainTextLine(&p, cpus: cpus, tables: tables, into: slot) { return true }
+            return try parseTextLine(&p, cpus: cpus, tables: tables, into: slot)
+        }, traceError: { fault, lineStart, file, line in
+            textTraceError(fault, lineStart: lineStart, file: file, line: line, cpus: cpus)
+        })
     }
 }
 
@@ -130,16 +106,11 @@ func parseTextLine(_ cursor: inout UnsafePointer<UInt8>, cpus: UInt64, tables: B
         return false
     }
 
-    // cpu: decimal, saturated so that a huge number is simply out of range.
+    // cpu: decimal.
     let cpuAt = q
     var digit = c &- asciiZero
     guard digit < 10 else { throw LineFault(.cpu, cpuAt - start) }
-    var cpu: UInt64 = 0
-    repeat {
-        cpu = min(cpu &* 10 &+ UInt64(digit), 1 << 32)
-        q += 1
-        digit = q.pointee &- asciiZero
-    } while digit < 10
+    let cpu = scanSaturatedDecimal(&q, firstDigit: digit)
     c = q.pointee
     guard isBlank(c) else {
         throw LineFault(isTextFieldEnd(c) ? .operation : .cpu, (isTextFieldEnd(c) ? q : cpuAt) - start)
@@ -187,12 +158,7 @@ func parseTextLine(_ cursor: inout UnsafePointer<UInt8>, cpus: UInt64, tables: B
     digit = c &- asciiZero
     if digit < 10 {
         let sizeAt = q
-        size = 0
-        repeat {
-            size = min(size &* 10 &+ UInt64(digit), 1 << 32)
-            q += 1
-            digit = q.pointee &- asciiZero
-        } while digit < 10
+        size = scanSaturatedDecimal(&q, firstDigit: digit)
         c = q.pointee
         guard isTextFieldEnd(c) else { throw LineFault(.textSize, sizeAt - start) }
         guard size >= 1 && size <= UInt64(maximumAccessSize) else {
@@ -220,6 +186,21 @@ func parseTextLine(_ cursor: inout UnsafePointer<UInt8>, cpus: UInt64, tables: B
     return true
 }
 
+/// Reads the decimal number at `q`, whose first digit's value is `firstDigit`, and moves
+/// `q` past its digits. The value saturates at 2^32, so that a huge number is simply out
+/// of range rather than an overflow.
+@inline(__always)
+func scanSaturatedDecimal(_ q: inout UnsafePointer<UInt8>, firstDigit: UInt8) -> UInt64 {
+    var value: UInt64 = 0
+    var digit = firstDigit
+    repeat {
+        value = min(value &* 10 &+ UInt64(digit), 1 << 32)
+        q += 1
+        digit = q.pointee &- asciiZero
+    } while digit < 10
+    return value
+}
+
 /// The ``TraceError`` for a fault in the text-trace line at `lineStart`. Kept out of
 /// line: it builds strings, which the parsing loop never does.
 @inline(never)
@@ -237,21 +218,14 @@ func textTraceError(_ fault: LineFault, lineStart: UnsafePointer<UInt8>, file: S
         message = "expected an operation R, W or A, found \(found)"
     case .textAddress:
         message = "expected an address (0x-prefixed hex or decimal), found \(found)"
-    case .addressTooLarge:
-        message = "address \(found) does not fit in 64 bits"
     case .textSize:
         message = "expected a size in bytes (decimal 1...\(maximumAccessSize)), found \(found)"
     case .textSizeOutOfRange:
         message = "size must be 1...\(maximumAccessSize), found \(found.dropFirst().dropLast())"
     case .fifthField:
         message = "unexpected fifth field \(found): a line is <cpu> <op> <address> [<size>]"
-    case .wrapsAround:
-        message = "access at 0x\(String(fault.address, radix: 16)) of \(fault.size) bytes "
-            + "runs past the end of the 64-bit address space"
-    case .strayCarriageReturn:
-        message = "unexpected carriage return inside a line"
     default:
-        message = "malformed line"
+        message = sharedLineFaultMessage(fault, found: found) ?? "malformed line"
     }
     return TraceError(file: file, line: line, message: message)
 }

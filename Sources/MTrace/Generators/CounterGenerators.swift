@@ -51,12 +51,12 @@ struct LockCounter: OperationGenerator {
         let size = context.spec.accessSize
         out[0] = Access(cpu: cpu, kind: .atomic, address: lock, size: size, flags: .locked)
         out[1] = Access(cpu: cpu, kind: .load, address: counter, size: size)
+        var n = 2
         if context.nextIsWrite() {
-            out[2] = Access(cpu: cpu, kind: .store, address: counter, size: size)
-            out[3] = Access(cpu: cpu, kind: .store, address: lock, size: size)
-            return 4
+            out[n] = Access(cpu: cpu, kind: .store, address: counter, size: size)
+            n += 1
         }
-        out[2] = Access(cpu: cpu, kind: .store, address: lock, size: size)
-        return 3
+        out[n] = Access(cpu: cpu, kind: .store, address: lock, size: size)
+        return n + 1
     }
 }

@@ -14,12 +14,17 @@ extension MTraceName {
                 if b >= 0x20 && b < 0x7F && b != 0x22 && b != 0x5C {
                     out.append(Character(Unicode.Scalar(b)))
                 } else {
-                    out += "\\x" + (b < 16 ? "0" : "") + String(b, radix: 16)
+                    out += "\\x" + twoHexDigits(b)
                 }
             }
         }
         return out + "\""
     }
+}
+
+/// `0a`: a byte as two lowercase hex digits.
+private func twoHexDigits(_ byte: UInt8) -> String {
+    (byte < 16 ? "0" : "") + String(byte, radix: 16)
 }
 
 private func flagList(_ raw: UInt8, _ names: [(UInt8, String)]) -> String {
@@ -74,7 +79,7 @@ extension MTraceRecord: CustomStringConvertible {
         case .gcEpoch(let e):
             line += "\(e.isBegin ? "begin" : "end") flags=\(hex(UInt64(e.flags)))"
         case .unknown(let type, let payload):
-            line += "type=\(type) size=\(size) payload=" + payload.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+            line += "type=\(type) size=\(size) payload=" + payload.map(twoHexDigits).joined()
         }
         return line
     }
