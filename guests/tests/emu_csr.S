@@ -45,6 +45,11 @@ TEST_BEGIN
     addi t1, t1, 2
     sc.w a0, a1, (t1)
     CHECK(10, s4, 6)
+    /* U-mode may reach all memory (PMP entry 0: NAPOT over everything, RWX). */
+    li t0, -1
+    csrw pmpaddr0, t0
+    li t0, 0x1f
+    csrw pmpcfg0, t0
     /* U-mode counter reads follow mcounteren. */
     li s4, 0
     la s8, back1

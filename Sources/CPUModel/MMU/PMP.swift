@@ -25,15 +25,15 @@ struct PMPUnit {
 
     var config = InlineArray<16, UInt8>(repeating: 0)
     var address = InlineArray<16, UInt64>(repeating: 0)
-    /// Some entry is not OFF: S/U accesses that match none are denied.
-    private(set) var anyActive = false
     /// Some active entry is locked: M-mode accesses are checked too.
     private(set) var anyLocked = false
 
     static func mode(_ cfg: UInt8) -> UInt8 { (cfg >> 3) & 3 }
 
-    /// Whether accesses at `privilege` need checking at all.
-    func active(for privilege: Privilege) -> Bool { privilege == .machine ? anyLocked : anyActive }
+    /// Whether accesses at `privilege` need checking at all. S and U always do: with PMP
+    /// entries implemented, an access no entry matches is denied to them (as on QEMU and
+    /// Spike), so S/U software runs only after M-mode grants it memory.
+    func active(for privilege: Privilege) -> Bool { privilege == .machine ? anyLocked : true }
 
     // MARK: CSRs
 
@@ -74,11 +74,9 @@ struct PMPUnit {
             address[index] = value & Self.addressMask
         default: break
         }
-        anyActive = false
         anyLocked = false
-        for i in 0..<Self.entries where Self.mode(config[i]) != Self.modeOff {
-            anyActive = true
-            if config[i] & Self.lock != 0 { anyLocked = true }
+        for i in 0..<Self.entries where Self.mode(config[i]) != Self.modeOff && config[i] & Self.lock != 0 {
+            anyLocked = true
         }
     }
 
