@@ -22,6 +22,13 @@ extension Machine {
         var pc = hs.pointee.pc
         var n = 0
         var traps = 0
+        // The fetch shortcut: the page of the last fetch (virtual page of a TLB hit in the
+        // translated loop, RAM page in the direct one), its frame and decode table.
+        // Forgotten after anything that can change translation (system instructions and
+        // traps), so it never outlives a TLB flush. Decode tables are never freed.
+        var fetchPage = UInt64.max
+        var fetchFrame: UInt64 = 0
+        var fetchTable: UnsafeMutablePointer<DecodedOp>? = nil
 
         @inline(__always) func index(_ r: UInt8) -> Int { Int(truncatingIfNeeded: r) }
         /// ra and t0: the link registers of the calling convention (the RAS hints of the ISA).
@@ -74,22 +81,30 @@ extension Machine {
             var d: DecodedOp
             var fetched = pc
             if A.translated {
-                if pc & 0xfff != 0xffe, let fetchOffset = TLB.lookup(itlb, pc) {
+                let inPage = pc & 0xfff
+                if pc &>> 12 == fetchPage && inPage != 0xffe, let table = fetchTable {
+                    d = table[offset(inPage &>> 1)]
+                    if d.op == .undecoded { d = decodeSlot(fetchFrame | inPage) }
+                    fetched = base &+ (fetchFrame | inPage)
+                } else if inPage != 0xffe, let fetchOffset = TLB.lookup(itlb, pc) {
                     fetched = base &+ fetchOffset
-                    if let page = pages[offset(fetchOffset &>> 12)] {
-                        d = page[offset((fetchOffset & 0xfff) &>> 1)]
-                        if d.op == .undecoded { d = decodeSlot(fetchOffset) }
-                    } else {
-                        d = decodeSlot(fetchOffset)
-                    }
+                    d = decodeSlot(fetchOffset) // also allocates the page's decode table
+                    fetchPage = pc &>> 12
+                    fetchFrame = fetchOffset & ~0xfff
+                    fetchTable = pages[offset(fetchOffset &>> 12)]
                 } else {
                     (d, fetched) = translatedFetch(h, pc)
                 }
             } else {
                 let fetchOffset = pc &- base
-                if fetchOffset < size, let page = pages[offset(fetchOffset &>> 12)] {
+                if fetchOffset &>> 12 == fetchPage, let table = fetchTable {
+                    d = table[offset((fetchOffset & 0xfff) &>> 1)]
+                    if d.op == .undecoded { d = decodeSlot(fetchOffset) }
+                } else if fetchOffset < size, let page = pages[offset(fetchOffset &>> 12)] {
                     d = page[offset((fetchOffset & 0xfff) &>> 1)]
                     if d.op == .undecoded { d = decodeSlot(fetchOffset) }
+                    fetchPage = fetchOffset &>> 12
+                    fetchTable = page
                 } else {
                     d = decodeSlot(fetchOffset)
                 }
@@ -143,6 +158,7 @@ extension Machine {
                 let a = x[index(d.rs1)] &+ imm
                 guard let v = load(UInt8.self, a, pc, n) else { 
                     pc = raise(h, pc, A.translated ? hs.pointee.pendingCause : .loadAccessFault, a); traps &+= 1
+                    fetchPage = .max
                     if st.pointee.stop || st.pointee.reschedule { break loop } // the trap may change addressing
                     continue loop
                  }
@@ -152,6 +168,7 @@ extension Machine {
                 let a = x[index(d.rs1)] &+ imm
                 guard let v = load(UInt8.self, a, pc, n) else { 
                     pc = raise(h, pc, A.translated ? hs.pointee.pendingCause : .loadAccessFault, a); traps &+= 1
+                    fetchPage = .max
                     if st.pointee.stop || st.pointee.reschedule { break loop } // the trap may change addressing
                     continue loop
                  }
@@ -161,6 +178,7 @@ extension Machine {
                 let a = x[index(d.rs1)] &+ imm
                 guard let v = load(UInt16.self, a, pc, n) else { 
                     pc = raise(h, pc, A.translated ? hs.pointee.pendingCause : .loadAccessFault, a); traps &+= 1
+                    fetchPage = .max
                     if st.pointee.stop || st.pointee.reschedule { break loop } // the trap may change addressing
                     continue loop
                  }
@@ -170,6 +188,7 @@ extension Machine {
                 let a = x[index(d.rs1)] &+ imm
                 guard let v = load(UInt16.self, a, pc, n) else { 
                     pc = raise(h, pc, A.translated ? hs.pointee.pendingCause : .loadAccessFault, a); traps &+= 1
+                    fetchPage = .max
                     if st.pointee.stop || st.pointee.reschedule { break loop } // the trap may change addressing
                     continue loop
                  }
@@ -179,6 +198,7 @@ extension Machine {
                 let a = x[index(d.rs1)] &+ imm
                 guard let v = load(UInt32.self, a, pc, n) else { 
                     pc = raise(h, pc, A.translated ? hs.pointee.pendingCause : .loadAccessFault, a); traps &+= 1
+                    fetchPage = .max
                     if st.pointee.stop || st.pointee.reschedule { break loop } // the trap may change addressing
                     continue loop
                  }
@@ -188,6 +208,7 @@ extension Machine {
                 let a = x[index(d.rs1)] &+ imm
                 guard let v = load(UInt32.self, a, pc, n) else { 
                     pc = raise(h, pc, A.translated ? hs.pointee.pendingCause : .loadAccessFault, a); traps &+= 1
+                    fetchPage = .max
                     if st.pointee.stop || st.pointee.reschedule { break loop } // the trap may change addressing
                     continue loop
                  }
@@ -197,6 +218,7 @@ extension Machine {
                 let a = x[index(d.rs1)] &+ imm
                 guard let v = load(UInt64.self, a, pc, n) else { 
                     pc = raise(h, pc, A.translated ? hs.pointee.pendingCause : .loadAccessFault, a); traps &+= 1
+                    fetchPage = .max
                     if st.pointee.stop || st.pointee.reschedule { break loop } // the trap may change addressing
                     continue loop
                  }
@@ -209,6 +231,7 @@ extension Machine {
                 case .stop: pc &+= len; break loop
                 case .accessFault: 
                     pc = raise(h, pc, A.translated ? hs.pointee.pendingCause : .storeAccessFault, a); traps &+= 1
+                    fetchPage = .max
                     if st.pointee.stop || st.pointee.reschedule { break loop } // the trap may change addressing
                     continue loop
                 
@@ -220,6 +243,7 @@ extension Machine {
                 case .stop: pc &+= len; break loop
                 case .accessFault: 
                     pc = raise(h, pc, A.translated ? hs.pointee.pendingCause : .storeAccessFault, a); traps &+= 1
+                    fetchPage = .max
                     if st.pointee.stop || st.pointee.reschedule { break loop } // the trap may change addressing
                     continue loop
                 
@@ -231,6 +255,7 @@ extension Machine {
                 case .stop: pc &+= len; break loop
                 case .accessFault: 
                     pc = raise(h, pc, A.translated ? hs.pointee.pendingCause : .storeAccessFault, a); traps &+= 1
+                    fetchPage = .max
                     if st.pointee.stop || st.pointee.reschedule { break loop } // the trap may change addressing
                     continue loop
                 
@@ -242,6 +267,7 @@ extension Machine {
                 case .stop: pc &+= len; break loop
                 case .accessFault: 
                     pc = raise(h, pc, A.translated ? hs.pointee.pendingCause : .storeAccessFault, a); traps &+= 1
+                    fetchPage = .max
                     if st.pointee.stop || st.pointee.reschedule { break loop } // the trap may change addressing
                     continue loop
                 
@@ -393,7 +419,7 @@ extension Machine {
             case .lrW, .lrD, .scW, .scD, .amoW, .amoD:
                 let (next, trapped) = atomic(h, d, pc, trace: T.data)
                 pc = next
-                if trapped { traps &+= 1 }
+                if trapped { traps &+= 1; fetchPage = .max }
                 if st.pointee.stop || st.pointee.reschedule { break loop }
 
             case .csrrw, .csrrs, .csrrc, .csrrwi, .csrrsi, .csrrci, .ecall, .ebreak, .mret, .sret, .wfi,
@@ -401,6 +427,7 @@ extension Machine {
                 let (next, trapped) = system(h, d, pc, executed: n, traps: traps)
                 pc = next
                 if trapped { traps &+= 1 }
+                fetchPage = .max
                 if st.pointee.stop || hs.pointee.waiting || st.pointee.reschedule { break loop }
             }
         }

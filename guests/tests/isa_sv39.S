@@ -1,7 +1,7 @@
 /* Sv39 from S-mode: translation through a gigapage and a 4 KiB leaf, A and D set by
  * hardware, page faults with their cause, stval and sepc (load, store, fetch), SUM, MXR,
  * sfence.vma by address and in full, an unsupported satp mode ignored, and MPRV
- * translating M-mode loads and stores. Runs on QEMU virt too. */
+ * translating M-mode loads and stores, and code that remaps its own page. Runs on QEMU virt too. */
 #include "isa_test.h"
 
 #define MSTATUS_MPP 0x1800
@@ -155,6 +155,19 @@ fetch_back:
     sfence.vma
     ld a0, 8(s10)
     CHECK(14, a0, 0x5a5a)
+    /* Code that remaps its own page: after sfence.vma the next fetch comes from the new
+     * frame (code_b), though the pc stays on the same virtual page. */
+    la t2, l0
+    PTE_FOR(code_a, PTE_V | PTE_X)
+    sd t0, 40(t2)               /* VA + 5 */
+    sfence.vma
+    PTE_FOR(code_b, PTE_V | PTE_X)
+    mv t3, t0
+    addi t2, t2, 40
+    li t1, VA + 0x5000
+    li a0, 0
+    jalr t1
+    CHECK(18, a0, 2)
     /* sfence.vma for an ASID is legal too. */
     li t0, 1
     sfence.vma zero, t0
@@ -207,6 +220,27 @@ s_handler:
     sret
 1:  csrw sepc, s8
     sret
+
+    /* Two frames with the same first instructions, then different ones. QEMU 7.2 runs on
+     * in its translated block after sfence.vma; fence.i ends the block there. */
+    .align 12
+code_a:
+    sd t3, 0(t2)
+    sfence.vma
+#ifdef ON_QEMU
+    fence.i
+#endif
+    li a0, 1
+    ret
+    .align 12
+code_b:
+    sd t3, 0(t2)
+    sfence.vma
+#ifdef ON_QEMU
+    fence.i
+#endif
+    li a0, 2
+    ret
     .option pop
 TEST_END
 
