@@ -260,4 +260,70 @@ private func referenceWalk(_ memory: inout DictionaryMemory, _ va: UInt64, _ typ
         #expect(fault.privilege == .user)
         #expect(fault.problem == "load access fault at 0x00001000 in U-mode (no trap handler: mtvec is 0)")
     }
+
+    /// mcontrol triggers: an execute match traps before the instruction with mtval = pc,
+    /// a load match before the load with mtval = the address; a disabled trigger is quiet.
+    @Test func triggersRaiseBreakpoints() throws {
+        let source = """
+            .section .text.init, "ax"
+            .globl _start
+            .option norvc
+        _start:
+            la t0, handler
+            csrw mtvec, t0
+            csrr s0, tinfo
+            li t0, 0
+            csrw tselect, t0
+            la t0, target
+            csrw tdata2, t0
+            li t0, (2 << 60) | (1 << 6) | (1 << 2)   /* mcontrol, M-mode, execute */
+            csrw tdata1, t0
+            csrr s1, tdata1
+            li a0, 0
+        target:
+            addi a0, a0, 1            /* never runs: the handler skips it */
+            mv s2, s4                 /* cause */
+            mv s3, s5                 /* mtval */
+            li t0, 15 << 60           /* disable */
+            csrw tdata1, t0
+            li t0, 1
+            csrw tselect, t0
+            la t0, data
+            csrw tdata2, t0
+            li t0, (2 << 60) | (1 << 6) | (1 << 0)   /* trigger 1: M-mode, load */
+            csrw tdata1, t0
+            la t1, data
+            sd t1, 0(t1)              /* a store does not match */
+            li s4, 0
+            ld a1, 0(t1)
+            mv s6, s4
+            mv s7, s5
+            li t0, 0x100000
+            li t1, 0x5555
+            sw t1, 0(t0)
+            .align 2
+        handler:
+            csrr s4, mcause
+            csrr s5, mtval
+            csrr t0, mepc
+            addi t0, t0, 4
+            csrw mepc, t0
+            mret
+            .data
+            .align 3
+        data: .dword 0
+        """
+        let (result, machine) = try Guests.run(try Guests.build(source: source, name: "triggers"))
+        #expect(result.outcome == .passed)
+        let target = machine.program.address(of: "target")
+        let data = machine.program.address(of: "data")
+        #expect(machine.register(8) == 4) // tinfo: type 2
+        #expect(machine.register(9) == (2 << 60) | (1 << 6) | (1 << 2))
+        #expect(machine.register(10) == 0) // the addi never ran
+        #expect(machine.register(18) == 3) // breakpoint
+        #expect(machine.register(19) == target)
+        #expect(machine.register(22) == 3)
+        #expect(machine.register(23) == data)
+        #expect(machine.register(11) == 0) // the load never ran
+    }
 }
