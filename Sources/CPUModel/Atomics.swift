@@ -13,14 +13,22 @@ extension Machine {
         let wide = d.op == .lrD || d.op == .scD || d.op == .amoD
         let size = wide ? 8 : 4
         let isLoad = d.op == .lrW || d.op == .lrD
-        let address = x[Int(d.rs1)]
+        let virtual = x[Int(d.rs1)]
         // LR/SC/AMO must be naturally aligned, and must target RAM.
-        if address & UInt64(size - 1) != 0 {
-            return (raise(h, pc, isLoad ? .loadAddressMisaligned : .storeAddressMisaligned, address), true)
+        if virtual & UInt64(size - 1) != 0 {
+            return (raise(h, pc, isLoad ? .loadAddressMisaligned : .storeAddressMisaligned, virtual), true)
+        }
+        var address = virtual
+        if hs.pointee.translated {
+            // An AMO or SC needs write permission (its faults are store faults), an LR read.
+            let (physical, cause) = translate(h, virtual, isLoad ? .load : .store, size: UInt64(size),
+                                              privilege: dataPrivilege(h))
+            if let cause { return (raise(h, pc, cause, virtual), true) }
+            address = physical
         }
         let offset = address &- ramBase
         guard offset < ramSize else {
-            return (raise(h, pc, isLoad ? .loadAccessFault : .storeAccessFault, address), true)
+            return (raise(h, pc, isLoad ? .loadAccessFault : .storeAccessFault, virtual), true)
         }
         let o = Int(offset)
         let next = pc &+ UInt64(d.len)

@@ -121,7 +121,12 @@ func decode32(_ inst: UInt32) -> DecodedOp {
             case 0x0010_0073: return DecodedOp(.ebreak, imm: Int64(inst))
             case 0x3020_0073: return DecodedOp(.mret, imm: Int64(inst))
             case 0x1050_0073: return DecodedOp(.wfi, imm: Int64(inst))
-            default: return illegal
+            case 0x1020_0073: return DecodedOp(.sret, imm: Int64(inst))
+            default:
+                if inst & 0xfe00_7fff == 0x1200_0073 {
+                    return DecodedOp(.sfenceVma, rs1: rs1, rs2: rs2, imm: Int64(inst))
+                }
+                return illegal
             }
         case 4:
             return illegal

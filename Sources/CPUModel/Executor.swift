@@ -8,7 +8,7 @@ extension Machine {
     /// Runs `hart` for at most `budget` instructions; returns how many it executed
     /// (including ones that trapped). Stops early when the run ends or the hart waits.
     @inline(never)
-    func runSlice<T: TracePolicy>(_: T.Type, hart h: Int, budget: Int) -> Int {
+    func runSlice<T: TracePolicy, A: AddressingPolicy>(_: T.Type, _: A.Type, hart h: Int, budget: Int) -> Int {
         let x = registers + h &* registerStride
         let hs = harts + h
         let st = state
@@ -17,11 +17,18 @@ extension Machine {
         let size = ramSize
         let pages = decodePages
         let flags = pageFlags
-        // Offsets below these limits hold a whole access of 2, 4 or 8 bytes.
-        let lim1 = size, lim2 = size &- 1, lim4 = size &- 3, lim8 = size &- 7
+        let block = tlb + h &* TLB.perHart
+        let itlb = block, ltlb = block + TLB.entries, stlb = block + 2 &* TLB.entries
         var pc = hs.pointee.pc
         var n = 0
         var traps = 0
+        // The fetch shortcut: the page of the last fetch (virtual page of a TLB hit in the
+        // translated loop, RAM page in the direct one), its frame and decode table.
+        // Forgotten after anything that can change translation (system instructions and
+        // traps), so it never outlives a TLB flush. Decode tables are never freed.
+        var fetchPage = UInt64.max
+        var fetchFrame: UInt64 = 0
+        var fetchTable: UnsafeMutablePointer<DecodedOp>? = nil
 
         @inline(__always) func index(_ r: UInt8) -> Int { Int(truncatingIfNeeded: r) }
         /// ra and t0: the link registers of the calling convention (the RAS hints of the ISA).
@@ -31,17 +38,78 @@ extension Machine {
             UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: v)))
         }
 
+        /// The RAM offset of an access of `n` bytes at `a` when the fast path serves it:
+        /// directly (physical addresses within RAM), or through a TLB hit on one page.
+        @inline(__always) func ramOffset(_ a: UInt64, _ n: UInt64, _ table: UnsafeMutablePointer<TLBEntry>) -> UInt64? {
+            if A.translated {
+                guard (a & 0xfff) &+ n <= 4096 else { return nil }
+                return TLB.lookup(table, a)
+            }
+            let o = a &- base
+            return o <= size &- n ? o : nil // RAM is at least 4 KiB: no wrap
+        }
+        /// The one load helper: RAM through the fast path, anything else (devices, TLB
+        /// misses, page crossings, faults) through the slow path. nil: the load trapped.
+        @inline(__always) func load<W: FixedWidthInteger & UnsignedInteger>(_: W.Type, _ a: UInt64, _ pc: UInt64,
+                                                                             _ n: Int) -> UInt64? {
+            let width = UInt64(MemoryLayout<W>.size)
+            if let o = ramOffset(a, width, ltlb) {
+                if T.data { emit(h, .load, base &+ o, Int(width), pc) }
+                return UInt64(ram.loadUnaligned(fromByteOffset: offset(o), as: W.self))
+            }
+            if A.translated { return translatedLoad(h, a, Int(width), executed: n, trace: T.data, pc: pc) }
+            return loadSlow(h, a, Int(width), executed: n)
+        }
+        /// The one store helper; a flagged page (code, reservation, tohost) calls storeHook.
+        @inline(__always) func store<W: FixedWidthInteger & UnsignedInteger>(_: W.Type, _ a: UInt64, _ v: UInt64,
+                                                                              _ pc: UInt64, _ n: Int) -> StoreStatus {
+            let width = UInt64(MemoryLayout<W>.size)
+            if let o = ramOffset(a, width, stlb) {
+                ram.storeBytes(of: W(truncatingIfNeeded: v), toByteOffset: offset(o), as: W.self)
+                if T.data { emit(h, .store, base &+ o, Int(width), pc) }
+                let flagged = width == 1 ? flags[offset(o &>> 12)]
+                    : flags[offset(o &>> 12)] | flags[offset((o &+ (width &- 1)) &>> 12)]
+                if flagged != 0 && storeHook(h, o, Int(width), pc: pc) { return .stop }
+                return .done
+            }
+            if A.translated { return translatedStore(h, a, Int(width), v, executed: n, trace: T.data, pc: pc) }
+            return storeSlow(h, a, Int(width), v, executed: n)
+        }
+
         loop: while n < budget {
             n &+= 1
-            let fetchOffset = pc &- base
             var d: DecodedOp
-            if fetchOffset < size, let page = pages[offset(fetchOffset &>> 12)] {
-                d = page[offset((fetchOffset & 0xfff) &>> 1)]
-                if d.op == .undecoded { d = decodeSlot(fetchOffset) }
+            var fetched = pc
+            if A.translated {
+                let inPage = pc & 0xfff
+                if pc &>> 12 == fetchPage && inPage != 0xffe, let table = fetchTable {
+                    d = table[offset(inPage &>> 1)]
+                    if d.op == .undecoded { d = decodeSlot(fetchFrame | inPage) }
+                    fetched = base &+ (fetchFrame | inPage)
+                } else if inPage != 0xffe, let fetchOffset = TLB.lookup(itlb, pc) {
+                    fetched = base &+ fetchOffset
+                    d = decodeSlot(fetchOffset) // also allocates the page's decode table
+                    fetchPage = pc &>> 12
+                    fetchFrame = fetchOffset & ~0xfff
+                    fetchTable = pages[offset(fetchOffset &>> 12)]
+                } else {
+                    (d, fetched) = translatedFetch(h, pc)
+                }
             } else {
-                d = decodeSlot(fetchOffset)
+                let fetchOffset = pc &- base
+                if fetchOffset &>> 12 == fetchPage, let table = fetchTable {
+                    d = table[offset((fetchOffset & 0xfff) &>> 1)]
+                    if d.op == .undecoded { d = decodeSlot(fetchOffset) }
+                } else if fetchOffset < size, let page = pages[offset(fetchOffset &>> 12)] {
+                    d = page[offset((fetchOffset & 0xfff) &>> 1)]
+                    if d.op == .undecoded { d = decodeSlot(fetchOffset) }
+                    fetchPage = fetchOffset &>> 12
+                    fetchTable = page
+                } else {
+                    d = decodeSlot(fetchOffset)
+                }
             }
-            if T.fetch && d.op != .fetchFault { emit(h, .fetch, pc, Int(d.len), pc) }
+            if T.fetch && d.op != .fetchFault && d.op != .fetchTrap { emit(h, .fetch, fetched, Int(d.len), pc) }
             let len = UInt64(truncatingIfNeeded: d.len)
             let imm = UInt64(bitPattern: d.imm)
 
@@ -85,149 +153,125 @@ extension Machine {
             case .bgeu:
                 pc = x[index(d.rs1)] >= x[index(d.rs2)] ? pc &+ imm : pc &+ len
 
-            // Loads: RAM inline, anything else through loadSlow (devices or access fault).
-            case .lb, .lbu:
+            // Loads and stores: one generic helper per direction (below), RAM inline.
+            case .lb:
                 let a = x[index(d.rs1)] &+ imm
-                let o = a &- base
-                var v: UInt64
-                if o < lim1 {
-                    if T.data { emit(h, .load, a, 1, pc) }
-                    v = UInt64(ram.load(fromByteOffset: offset(o), as: UInt8.self))
-                } else if let r = loadSlow(h, a, 1, executed: n) {
-                    v = r
-                } else {
-                    pc = raise(h, pc, .loadAccessFault, a); traps &+= 1
-                    if st.pointee.stop { break loop }
+                guard let v = load(UInt8.self, a, pc, n) else { 
+                    pc = raise(h, pc, A.translated ? hs.pointee.pendingCause : .loadAccessFault, a); traps &+= 1
+                    fetchPage = .max
+                    if st.pointee.stop || st.pointee.reschedule { break loop } // the trap may change addressing
                     continue loop
-                }
-                if d.op == .lb { v = UInt64(bitPattern: Int64(Int8(truncatingIfNeeded: v))) }
+                 }
+                x[index(d.rd)] = UInt64(bitPattern: Int64(Int8(truncatingIfNeeded: v)))
+                pc &+= len
+            case .lbu:
+                let a = x[index(d.rs1)] &+ imm
+                guard let v = load(UInt8.self, a, pc, n) else { 
+                    pc = raise(h, pc, A.translated ? hs.pointee.pendingCause : .loadAccessFault, a); traps &+= 1
+                    fetchPage = .max
+                    if st.pointee.stop || st.pointee.reschedule { break loop } // the trap may change addressing
+                    continue loop
+                 }
                 x[index(d.rd)] = v
                 pc &+= len
-            case .lh, .lhu:
+            case .lh:
                 let a = x[index(d.rs1)] &+ imm
-                let o = a &- base
-                var v: UInt64
-                if o < lim2 {
-                    if T.data { emit(h, .load, a, 2, pc) }
-                    v = UInt64(ram.loadUnaligned(fromByteOffset: offset(o), as: UInt16.self))
-                } else if let r = loadSlow(h, a, 2, executed: n) {
-                    v = r
-                } else {
-                    pc = raise(h, pc, .loadAccessFault, a); traps &+= 1
-                    if st.pointee.stop { break loop }
+                guard let v = load(UInt16.self, a, pc, n) else { 
+                    pc = raise(h, pc, A.translated ? hs.pointee.pendingCause : .loadAccessFault, a); traps &+= 1
+                    fetchPage = .max
+                    if st.pointee.stop || st.pointee.reschedule { break loop } // the trap may change addressing
                     continue loop
-                }
-                if d.op == .lh { v = UInt64(bitPattern: Int64(Int16(truncatingIfNeeded: v))) }
+                 }
+                x[index(d.rd)] = UInt64(bitPattern: Int64(Int16(truncatingIfNeeded: v)))
+                pc &+= len
+            case .lhu:
+                let a = x[index(d.rs1)] &+ imm
+                guard let v = load(UInt16.self, a, pc, n) else { 
+                    pc = raise(h, pc, A.translated ? hs.pointee.pendingCause : .loadAccessFault, a); traps &+= 1
+                    fetchPage = .max
+                    if st.pointee.stop || st.pointee.reschedule { break loop } // the trap may change addressing
+                    continue loop
+                 }
                 x[index(d.rd)] = v
                 pc &+= len
-            case .lw, .lwu:
+            case .lw:
                 let a = x[index(d.rs1)] &+ imm
-                let o = a &- base
-                var v: UInt64
-                if o < lim4 {
-                    if T.data { emit(h, .load, a, 4, pc) }
-                    v = UInt64(ram.loadUnaligned(fromByteOffset: offset(o), as: UInt32.self))
-                } else if let r = loadSlow(h, a, 4, executed: n) {
-                    v = r
-                } else {
-                    pc = raise(h, pc, .loadAccessFault, a); traps &+= 1
-                    if st.pointee.stop { break loop }
+                guard let v = load(UInt32.self, a, pc, n) else { 
+                    pc = raise(h, pc, A.translated ? hs.pointee.pendingCause : .loadAccessFault, a); traps &+= 1
+                    fetchPage = .max
+                    if st.pointee.stop || st.pointee.reschedule { break loop } // the trap may change addressing
                     continue loop
-                }
-                if d.op == .lw { v = sext32(v) }
+                 }
+                x[index(d.rd)] = sext32(v)
+                pc &+= len
+            case .lwu:
+                let a = x[index(d.rs1)] &+ imm
+                guard let v = load(UInt32.self, a, pc, n) else { 
+                    pc = raise(h, pc, A.translated ? hs.pointee.pendingCause : .loadAccessFault, a); traps &+= 1
+                    fetchPage = .max
+                    if st.pointee.stop || st.pointee.reschedule { break loop } // the trap may change addressing
+                    continue loop
+                 }
                 x[index(d.rd)] = v
                 pc &+= len
             case .ld:
                 let a = x[index(d.rs1)] &+ imm
-                let o = a &- base
-                if o < lim8 {
-                    if T.data { emit(h, .load, a, 8, pc) }
-                    x[index(d.rd)] = ram.loadUnaligned(fromByteOffset: offset(o), as: UInt64.self)
-                } else if let r = loadSlow(h, a, 8, executed: n) {
-                    x[index(d.rd)] = r
-                } else {
-                    pc = raise(h, pc, .loadAccessFault, a); traps &+= 1
-                    if st.pointee.stop { break loop }
+                guard let v = load(UInt64.self, a, pc, n) else { 
+                    pc = raise(h, pc, A.translated ? hs.pointee.pendingCause : .loadAccessFault, a); traps &+= 1
+                    fetchPage = .max
+                    if st.pointee.stop || st.pointee.reschedule { break loop } // the trap may change addressing
                     continue loop
-                }
+                 }
+                x[index(d.rd)] = v
                 pc &+= len
-
-            // Stores: RAM inline; a flagged page (code, reservation, tohost) calls storeHook.
             case .sb:
                 let a = x[index(d.rs1)] &+ imm
-                let o = a &- base
-                if o < lim1 {
-                    ram.storeBytes(of: UInt8(truncatingIfNeeded: x[index(d.rs2)]), toByteOffset: offset(o), as: UInt8.self)
-                    if T.data { emit(h, .store, a, 1, pc) }
-                    if flags[offset(o &>> 12)] != 0 && storeHook(h, o, 1, pc: pc) { pc &+= len; break loop }
-                } else {
-                    switch storeSlow(h, a, 1, x[index(d.rs2)], executed: n) {
-                    case .done: break
-                    case .stop: pc &+= len; break loop
-                    case .accessFault:
-                        pc = raise(h, pc, .storeAccessFault, a); traps &+= 1
-                        if st.pointee.stop { break loop }
-                        continue loop
-                    }
+                switch store(UInt8.self, a, x[index(d.rs2)], pc, n) {
+                case .done: pc &+= len
+                case .stop: pc &+= len; break loop
+                case .accessFault: 
+                    pc = raise(h, pc, A.translated ? hs.pointee.pendingCause : .storeAccessFault, a); traps &+= 1
+                    fetchPage = .max
+                    if st.pointee.stop || st.pointee.reschedule { break loop } // the trap may change addressing
+                    continue loop
+                
                 }
-                pc &+= len
             case .sh:
                 let a = x[index(d.rs1)] &+ imm
-                let o = a &- base
-                if o < lim2 {
-                    ram.storeBytes(of: UInt16(truncatingIfNeeded: x[index(d.rs2)]), toByteOffset: offset(o), as: UInt16.self)
-                    if T.data { emit(h, .store, a, 2, pc) }
-                    if flags[offset(o &>> 12)] | flags[offset((o &+ 1) &>> 12)] != 0
-                        && storeHook(h, o, 2, pc: pc) { pc &+= len; break loop }
-                } else {
-                    switch storeSlow(h, a, 2, x[index(d.rs2)], executed: n) {
-                    case .done: break
-                    case .stop: pc &+= len; break loop
-                    case .accessFault:
-                        pc = raise(h, pc, .storeAccessFault, a); traps &+= 1
-                        if st.pointee.stop { break loop }
-                        continue loop
-                    }
+                switch store(UInt16.self, a, x[index(d.rs2)], pc, n) {
+                case .done: pc &+= len
+                case .stop: pc &+= len; break loop
+                case .accessFault: 
+                    pc = raise(h, pc, A.translated ? hs.pointee.pendingCause : .storeAccessFault, a); traps &+= 1
+                    fetchPage = .max
+                    if st.pointee.stop || st.pointee.reschedule { break loop } // the trap may change addressing
+                    continue loop
+                
                 }
-                pc &+= len
             case .sw:
                 let a = x[index(d.rs1)] &+ imm
-                let o = a &- base
-                if o < lim4 {
-                    ram.storeBytes(of: UInt32(truncatingIfNeeded: x[index(d.rs2)]), toByteOffset: offset(o), as: UInt32.self)
-                    if T.data { emit(h, .store, a, 4, pc) }
-                    if flags[offset(o &>> 12)] | flags[offset((o &+ 3) &>> 12)] != 0
-                        && storeHook(h, o, 4, pc: pc) { pc &+= len; break loop }
-                } else {
-                    switch storeSlow(h, a, 4, x[index(d.rs2)], executed: n) {
-                    case .done: break
-                    case .stop: pc &+= len; break loop
-                    case .accessFault:
-                        pc = raise(h, pc, .storeAccessFault, a); traps &+= 1
-                        if st.pointee.stop { break loop }
-                        continue loop
-                    }
+                switch store(UInt32.self, a, x[index(d.rs2)], pc, n) {
+                case .done: pc &+= len
+                case .stop: pc &+= len; break loop
+                case .accessFault: 
+                    pc = raise(h, pc, A.translated ? hs.pointee.pendingCause : .storeAccessFault, a); traps &+= 1
+                    fetchPage = .max
+                    if st.pointee.stop || st.pointee.reschedule { break loop } // the trap may change addressing
+                    continue loop
+                
                 }
-                pc &+= len
             case .sd:
                 let a = x[index(d.rs1)] &+ imm
-                let o = a &- base
-                if o < lim8 {
-                    ram.storeBytes(of: x[index(d.rs2)], toByteOffset: offset(o), as: UInt64.self)
-                    if T.data { emit(h, .store, a, 8, pc) }
-                    if flags[offset(o &>> 12)] | flags[offset((o &+ 7) &>> 12)] != 0
-                        && storeHook(h, o, 8, pc: pc) { pc &+= len; break loop }
-                } else {
-                    switch storeSlow(h, a, 8, x[index(d.rs2)], executed: n) {
-                    case .done: break
-                    case .stop: pc &+= len; break loop
-                    case .accessFault:
-                        pc = raise(h, pc, .storeAccessFault, a); traps &+= 1
-                        if st.pointee.stop { break loop }
-                        continue loop
-                    }
+                switch store(UInt64.self, a, x[index(d.rs2)], pc, n) {
+                case .done: pc &+= len
+                case .stop: pc &+= len; break loop
+                case .accessFault: 
+                    pc = raise(h, pc, A.translated ? hs.pointee.pendingCause : .storeAccessFault, a); traps &+= 1
+                    fetchPage = .max
+                    if st.pointee.stop || st.pointee.reschedule { break loop } // the trap may change addressing
+                    continue loop
+                
                 }
-                pc &+= len
 
             case .addi:
                 x[index(d.rd)] = x[index(d.rs1)] &+ imm
@@ -375,14 +419,15 @@ extension Machine {
             case .lrW, .lrD, .scW, .scD, .amoW, .amoD:
                 let (next, trapped) = atomic(h, d, pc, trace: T.data)
                 pc = next
-                if trapped { traps &+= 1 }
-                if st.pointee.stop { break loop }
+                if trapped { traps &+= 1; fetchPage = .max }
+                if st.pointee.stop || st.pointee.reschedule { break loop }
 
-            case .csrrw, .csrrs, .csrrc, .csrrwi, .csrrsi, .csrrci, .ecall, .ebreak, .mret, .wfi,
-                 .fenceI, .magic, .illegal, .fetchFault, .undecoded:
+            case .csrrw, .csrrs, .csrrc, .csrrwi, .csrrsi, .csrrci, .ecall, .ebreak, .mret, .sret, .wfi,
+                 .fenceI, .sfenceVma, .magic, .illegal, .fetchFault, .fetchTrap, .undecoded:
                 let (next, trapped) = system(h, d, pc, executed: n, traps: traps)
                 pc = next
                 if trapped { traps &+= 1 }
+                fetchPage = .max
                 if st.pointee.stop || hs.pointee.waiting || st.pointee.reschedule { break loop }
             }
         }

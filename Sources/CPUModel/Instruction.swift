@@ -24,12 +24,18 @@ enum Op: UInt8 {
     /// `wfi`, `fence.i`. `imm` holds the instruction bits.
     case csrrw, csrrs, csrrc, csrrwi, csrrsi, csrrci
     case ecall, ebreak, mret, wfi, fenceI
+    /// `sret`; `sfence.vma` (rs1 = address register, rs2 = ASID register).
+    case sret, sfenceVma
     /// The custom-0 opcode, reserved for the mtrace magic instruction (annotations).
     /// `imm` holds the instruction bits.
     case magic
     /// Not an instruction: the fetch itself failed (the parcel lies outside RAM).
     /// `imm` holds the faulting address. Never cached.
     case fetchFault
+    /// Not an instruction: fetching it through the MMU raised a trap (page fault, access
+    /// fault, execute breakpoint) whose cause is in the hart's `fetchTrapCause`; `imm` holds
+    /// the trap value. Never cached.
+    case fetchTrap
 }
 
 /// One pre-decoded instruction: 16 bytes, so a 4 KiB code page decodes into a 32 KiB table

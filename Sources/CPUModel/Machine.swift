@@ -83,22 +83,23 @@ public enum MachineError: Error, CustomStringConvertible, Equatable, Sendable {
     }
 }
 
-/// Per-hart architectural state other than the integer registers.
+/// Per-hart architectural state other than the integer registers. The CSRs live in
+/// group types (Privileged/) that legalise their own writes.
 struct HartState {
     var pc: UInt64 = 0
-    /// Current privilege: 3 = machine, 0 = user.
-    var privilege: UInt8 = 3
+    var privilege: Privilege = .machine
     /// Idle in `wfi` until an interrupt enabled in `mie` is pending.
     var waiting = false
-    /// The writable bits of mstatus (MIE, MPIE, MPP, MPRV, TW).
+    /// The stored bits of mstatus (see `StatusCSR`).
     var mstatus: UInt64 = 0
-    var mtvec: UInt64 = 0
-    var mepc: UInt64 = 0
-    var mcause: UInt64 = 0
-    var mtval: UInt64 = 0
-    var mscratch: UInt64 = 0
-    var mie: UInt64 = 0
-    var mcounteren: UInt64 = 0
+    var machineTrap = TrapRegisters()
+    var supervisorTrap = TrapRegisters()
+    var delegation = Delegation()
+    var interrupts = InterruptCSRs()
+    var counters = CounterCSRs()
+    var satp = AddressTranslationCSR()
+    var pmp = PMPUnit()
+    var triggers = TriggerModule()
     /// Instructions retired; `minstret`/`mcycle` are this plus a guest-written offset.
     var retired: UInt64 = 0
     var minstretOffset: UInt64 = 0
@@ -108,6 +109,15 @@ struct HartState {
     /// CLINT state of this hart.
     var msip = false
     var mtimecmp: UInt64 = .max
+    /// Accesses go through the MMU (TLB, page tables, PMP, triggers) rather than the
+    /// direct RAM path: see `Machine.updateAddressing`.
+    var translated = false
+    /// The privilege/SUM/MXR/MPRV context the TLB entries were filled for.
+    var tlbContext: UInt64 = .max
+    /// The trap of a `.fetchTrap` op, or of a load or store that failed in the MMU.
+    var pendingCause: TrapCause = .instructionAccessFault
+
+    var mie: UInt64 { interrupts.enabled }
 }
 
 let noReservation = UInt64.max
@@ -162,6 +172,8 @@ public final class Machine {
     let pageFlags: UnsafeMutablePointer<UInt8>
     let registers: UnsafeMutablePointer<UInt64>
     let harts: UnsafeMutablePointer<HartState>
+    /// Every hart's TLB (``TLB/perHart`` entries each).
+    let tlb: UnsafeMutablePointer<TLBEntry>
     let hartCount: Int
     let state: UnsafeMutablePointer<MachineState>
     let traceBuffer: UnsafeMutablePointer<Access>
@@ -240,6 +252,8 @@ public final class Machine {
         registers.initialize(repeating: 0, count: registerStride * hartCount)
         harts = .allocate(capacity: hartCount)
         harts.initialize(repeating: HartState(), count: hartCount)
+        tlb = .allocate(capacity: TLB.perHart * hartCount)
+        tlb.initialize(repeating: TLB.empty, count: TLB.perHart * hartCount)
         state = .allocate(capacity: 1)
         state.initialize(to: MachineState())
         traceCapacity = configuration.traceBatchSize
@@ -273,6 +287,7 @@ public final class Machine {
         pageFlags.deallocate()
         registers.deallocate()
         harts.deallocate()
+        tlb.deallocate()
         state.deallocate()
         traceBuffer.deallocate()
         free(ram)

@@ -75,7 +75,7 @@ extension Machine {
         guard length == UInt64(type.recordSize) else {
             return malformed("length a3 = \(length) is wrong for a \(type.name) entry (type \(typeNumber)), which is \(type.recordSize) bytes")
         }
-        guard let bytes = readMemory(at: address, count: type.recordSize) else {
+        guard let bytes = readGuestMemory(h, at: address, count: type.recordSize) else {
             return malformed("the \(type.name) entry at a1 = \(paddedHex(address)) (\(type.recordSize) bytes) does not lie in RAM")
         }
         var payload = Array(bytes[AnnotationRecord.headerSize...])

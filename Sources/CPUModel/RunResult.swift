@@ -9,9 +9,16 @@ public enum TrapCause: UInt64, Sendable, CustomStringConvertible {
     case storeAddressMisaligned = 6
     case storeAccessFault = 7
     case environmentCallFromU = 8
+    case environmentCallFromS = 9
     case environmentCallFromM = 11
+    case instructionPageFault = 12
+    case loadPageFault = 13
+    case storePageFault = 15
+    case supervisorSoftwareInterrupt = 0x8000_0000_0000_0001
     case machineSoftwareInterrupt = 0x8000_0000_0000_0003
+    case supervisorTimerInterrupt = 0x8000_0000_0000_0005
     case machineTimerInterrupt = 0x8000_0000_0000_0007
+    case supervisorExternalInterrupt = 0x8000_0000_0000_0009
     case machineExternalInterrupt = 0x8000_0000_0000_000b
 
     public var description: String {
@@ -25,9 +32,16 @@ public enum TrapCause: UInt64, Sendable, CustomStringConvertible {
         case .storeAddressMisaligned: return "store/AMO address misaligned"
         case .storeAccessFault: return "store/AMO access fault"
         case .environmentCallFromU: return "environment call from U-mode"
+        case .environmentCallFromS: return "environment call from S-mode"
         case .environmentCallFromM: return "environment call from M-mode"
+        case .instructionPageFault: return "instruction page fault"
+        case .loadPageFault: return "load page fault"
+        case .storePageFault: return "store/AMO page fault"
+        case .supervisorSoftwareInterrupt: return "supervisor software interrupt"
         case .machineSoftwareInterrupt: return "machine software interrupt"
+        case .supervisorTimerInterrupt: return "supervisor timer interrupt"
         case .machineTimerInterrupt: return "machine timer interrupt"
+        case .supervisorExternalInterrupt: return "supervisor external interrupt"
         case .machineExternalInterrupt: return "machine external interrupt"
         }
     }
@@ -45,13 +59,17 @@ public struct GuestFault: Error, CustomStringConvertible, Equatable, Sendable {
     public var value: UInt64
     /// Why the guest could not handle it, e.g. "no trap handler: mtvec is 0".
     public var reason: String
+    /// The privilege the hart ran at when it trapped.
+    public var privilege: Privilege
 
-    public init(hart: Int, pc: UInt64, cause: TrapCause, value: UInt64, reason: String) {
+    public init(hart: Int, pc: UInt64, cause: TrapCause, value: UInt64, reason: String,
+                privilege: Privilege = .machine) {
         self.hart = hart
         self.pc = pc
         self.cause = cause
         self.value = value
         self.reason = reason
+        self.privilege = privilege
     }
 
     /// `hart 1 pc 0x80000124: illegal instruction 0x0000000b (no trap handler: mtvec is 0)`.
@@ -59,16 +77,20 @@ public struct GuestFault: Error, CustomStringConvertible, Equatable, Sendable {
 
     /// What went wrong and why, without where: `illegal instruction 0x0000000b (no trap
     /// handler: mtvec is 0)`; reports put their own location (with a symbol) before it.
+    /// A trap below M-mode names the privilege: `load page fault at 0x00001000 in U-mode
+    /// (no trap handler: stvec is 0)`.
     public var problem: String {
         let what: String
         switch cause {
         case .illegalInstruction: what = "illegal instruction \(paddedHex(value))"
         case .instructionAccessFault, .loadAccessFault, .storeAccessFault,
-             .loadAddressMisaligned, .storeAddressMisaligned, .instructionAddressMisaligned:
+             .loadAddressMisaligned, .storeAddressMisaligned, .instructionAddressMisaligned,
+             .instructionPageFault, .loadPageFault, .storePageFault:
             what = "\(cause) at \(paddedHex(value))"
         default: what = cause.description
         }
-        return "\(what) (\(reason))"
+        let mode = privilege == .machine ? "" : " in \(privilege)"
+        return "\(what)\(mode) (\(reason))"
     }
 }
 

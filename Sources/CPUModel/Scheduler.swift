@@ -37,13 +37,19 @@ extension Machine {
     /// now: nothing without a sink or while recording is off; calls and returns too when
     /// the guest turned call tracing on for the hart and annotations have a sink.
     private func slice(hart h: Int, budget: Int) -> Int {
-        if sink == nil || !recording { return runSlice(TraceNothing.self, hart: h, budget: budget) }
+        if harts[h].translated { return slice(TranslatedAddressing.self, hart: h, budget: budget) }
+        return slice(DirectAddressing.self, hart: h, budget: budget)
+    }
+
+    /// The loop for how the hart reaches memory now (directly or through the MMU).
+    private func slice<A: AddressingPolicy>(_ addressing: A.Type, hart h: Int, budget: Int) -> Int {
+        if sink == nil || !recording { return runSlice(TraceNothing.self, A.self, hart: h, budget: budget) }
         let calls = annotationSink != nil && callTracing[h]
         switch (configuration.traceFetches, calls) {
-        case (false, false): return runSlice(TraceData.self, hart: h, budget: budget)
-        case (true, false): return runSlice(TraceDataAndFetch.self, hart: h, budget: budget)
-        case (false, true): return runSlice(TraceDataAndCalls.self, hart: h, budget: budget)
-        case (true, true): return runSlice(TraceDataFetchAndCalls.self, hart: h, budget: budget)
+        case (false, false): return runSlice(TraceData.self, A.self, hart: h, budget: budget)
+        case (true, false): return runSlice(TraceDataAndFetch.self, A.self, hart: h, budget: budget)
+        case (false, true): return runSlice(TraceDataAndCalls.self, A.self, hart: h, budget: budget)
+        case (true, true): return runSlice(TraceDataFetchAndCalls.self, A.self, hart: h, budget: budget)
         }
     }
 
@@ -85,6 +91,7 @@ extension Machine {
                     hs.pointee.pc = handler
                 }
                 if state.pointee.stop { break }
+                state.pointee.reschedule = false
                 var budget = turn
                 while true {
                     let executed = slice(hart: h, budget: budget)

@@ -7,7 +7,8 @@ import Testing
 /// values in the programs honest.
 @Suite struct ISATests {
     static let programs = ["isa_alu.S", "isa_branch.S", "isa_mem.S", "isa_muldiv.S", "isa_compressed.S",
-                           "isa_atomic.S", "isa_priv.S", "isa_smc.S", "isa_straddle.S"]
+                           "isa_atomic.S", "isa_priv.S", "isa_smc.S", "isa_straddle.S",
+                           "isa_smode.S", "isa_sv39.S"]
 
     @Test(arguments: programs)
     func passesOnEmulator(_ program: String) throws {

@@ -256,6 +256,10 @@ import Testing
             sd t1, 0(t0)
             li t0, 0x80
             csrw mie, t0
+            li t0, -1
+            csrw pmpaddr0, t0          /* U-mode may use all memory */
+            li t0, 0x1f
+            csrw pmpcfg0, t0
             li t0, 0x1800
             csrc mstatus, t0           /* MPP = U, MIE stays 0 */
             la t0, user

@@ -9,7 +9,7 @@ TEST_BEGIN
     .option push
     .option norvc
     csrr a0, misa
-    CHECK(1, a0, 0x8000000000101105)
+    CHECK(1, a0, 0x8000000000141105)   /* A, C, I, M, S, U */
     csrr a0, mvendorid
     CHECK(2, a0, 0)
     csrr a0, marchid
@@ -45,6 +45,11 @@ TEST_BEGIN
     addi t1, t1, 2
     sc.w a0, a1, (t1)
     CHECK(10, s4, 6)
+    /* U-mode may reach all memory (PMP entry 0: NAPOT over everything, RWX). */
+    li t0, -1
+    csrw pmpaddr0, t0
+    li t0, 0x1f
+    csrw pmpcfg0, t0
     /* U-mode counter reads follow mcounteren. */
     li s4, 0
     la s8, back1
@@ -62,6 +67,7 @@ back1:
     CHECK(11, s4, 2)
     li t0, 7
     csrw mcounteren, t0
+    csrw scounteren, t0         /* with S-mode, U-mode needs both enables */
     li s4, 0
     la s8, back2
     li t0, MSTATUS_MPP
