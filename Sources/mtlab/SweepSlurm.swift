@@ -123,9 +123,11 @@ extension SweepCommand {
                 out += "failed: \(log.describe(entry.run)): \(escaped(message))\n"
             }
         }
-        if missing > 0 {
+        if store == nil {
+            out += "nothing has run yet: mtlab sweep \(sweep) (or --slurm) runs it\n"
+        } else if missing > 0 || failed > 0 {
             out += record == nil
-                ? "to run what is missing: mtlab sweep \(sweep) --resume (or --slurm)\n"
+                ? "to run what is missing or failed: mtlab sweep \(sweep) --resume (or --slurm --resume)\n"
                 : "to run what is missing or failed: mtlab sweep \(sweep) --slurm --resume\n"
         }
         try writeOut(out)

@@ -403,6 +403,12 @@ private let tables = ["results.csv", "results.json", "summary.csv", "summary.jso
         try cluster.waitUntil("task 2 to finish a run", timeout: 60) {
             ((try? lab.readText(log)) ?? "").contains("[1/6] done")
         }
+        // While task 2 runs, --status says so, and a resubmission is refused.
+        let midway = try lab.run(["sweep", k, "--status"], environment: env)
+        #expect(midway.stdout.contains(" running\n") && midway.stdout.contains("\n   2     6  "), "\(midway.stdout)")
+        let early = try lab.run(["sweep", k, "--slurm", "--resume"], environment: env)
+        #expect(early.status != 0 && early.stderr.contains("tasks of this sweep are still queued or running: ")
+                && early.stderr.contains("2 (running)"), "\(early.stderr)")
         let cancel = try cluster.tool("scancel", ["\(second.array)_2"])
         #expect(cancel.status == 0, "\(cancel.stderr)")
         #expect(try cluster.waitForJob(second.array).contains("CANCELLED"))
@@ -606,6 +612,35 @@ private let tables = ["results.csv", "results.json", "summary.csv", "summary.jso
         #expect(nothing.status == 0 && nothing.stdout.isEmpty)
         #expect(nothing.stderr.contains("every distinct run has a result; nothing to submit"), "\(nothing.stderr)")
         #expect(!lab.entries().contains { $0.hasSuffix("pwned") } && !FileManager.default.fileExists(atPath: "/pwned"))
+    }
+
+    @Test func statusOfALocalSweep() throws {
+        let lab = try Lab()
+        try lab.write("configs/base.toml", base)
+        try lab.write("sweeps/r.toml", """
+            base = "../configs/base.toml"
+            output = "../results/r"
+            [grid]
+            "cache.replacement" = ["lru", "plru"]
+            "cache.ways" = [2, 3]
+            """)
+        let before = try lab.run(["sweep", "sweeps/r.toml", "--status"])
+        #expect(before.status == 0 && before.stdout == """
+            sweep sweeps/r.toml: 4 distinct runs for 4 rows in results/r
+            done 0, failed 0, running 0, pending 0, missing 4
+            nothing has run yet: mtlab sweep sweeps/r.toml (or --slurm) runs it
+
+            """, "\(before.stdout)\(before.stderr)")
+        #expect(!lab.entries().contains("results"))
+        #expect(try lab.run(["sweep", "sweeps/r.toml", "--shard", "2/2"]).status != 0)
+        let after = try lab.run(["sweep", "sweeps/r.toml", "--status"])
+        #expect(after.status == 0)
+        let lines = after.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 5, "\(after.stdout)")
+        #expect(lines.first == "sweep sweeps/r.toml: 4 distinct runs for 4 rows in results/r")
+        #expect(lines.dropFirst().first == "done 1, failed 1, running 0, pending 0, missing 2")
+        #expect(lines.dropFirst(2).first?.hasPrefix("failed: cache.replacement=plru cache.ways=3 seed=1: ") == true, "\(after.stdout)")
+        #expect(lines.dropFirst(3).first == "to run what is missing or failed: mtlab sweep sweeps/r.toml --resume (or --slurm --resume)")
     }
 
     @Test func badSlurmOptionsGetOneClearError() throws {
