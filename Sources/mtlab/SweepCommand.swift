@@ -142,7 +142,10 @@ struct SweepCommand: ParsableCommand {
             for f in tables.failures { printError("mtlab: sweep: failed: \(log.describe(point: f.point, seed: f.seed)): \(f.message)\n") }
         }
         if tables.missing > 0 {
-            printError("mtlab: sweep: \(tables.missing) of \(plan.runs.count) rows have no result yet (shards not run, or interrupted); rerun to finish them\n")
+            // A sweep submitted to Slurm is finished by resubmitting the tasks with runs left.
+            let submitted = (try? SlurmRecord.read(from: store)).flatMap { $0 } != nil
+            let how = submitted ? "`mtlab sweep \(sweep) --slurm --resume` resubmits the tasks that have runs left" : "rerun to finish them"
+            printError("mtlab: sweep: \(tables.missing) of \(plan.runs.count) rows have no result yet (shards not run, or interrupted); \(how)\n")
         }
         if !tables.failures.isEmpty {
             printError("mtlab: sweep: \(tables.failures.count) rows failed; see failures.csv\n")
