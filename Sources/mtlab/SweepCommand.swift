@@ -144,7 +144,7 @@ struct SweepCommand: ParsableCommand {
         if tables.missing > 0 {
             // A sweep submitted to Slurm is finished by resubmitting the tasks with runs left.
             let submitted = (try? SlurmRecord.read(from: store)).flatMap { $0 } != nil
-            let how = submitted ? "`mtlab sweep \(sweep) --slurm --resume` resubmits the tasks that have runs left" : "rerun to finish them"
+            let how = submitted ? "`mtlab sweep \(shellQuoted(sweep)) --slurm --resume` resubmits the tasks that have runs left" : "rerun to finish them"
             printError("mtlab: sweep: \(tables.missing) of \(plan.runs.count) rows have no result yet (shards not run, or interrupted); \(how)\n")
         }
         if !tables.failures.isEmpty {

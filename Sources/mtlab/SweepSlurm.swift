@@ -22,7 +22,7 @@ extension SweepCommand {
         let n = tasks ?? record?.tasks ?? min(plan.uniqueRuns.count, Self.defaultTasks)
         let shards = try SweepStatus(plan: plan, store: store).unfinishedShards(of: n)
         guard !shards.isEmpty else {
-            printError("mtlab: sweep: every distinct run has a result; nothing to submit (`mtlab sweep \(sweep) --collect` writes the tables)\n")
+            printError("mtlab: sweep: every distinct run has a result; nothing to submit (`mtlab sweep \(shellQuoted(sweep)) --collect` writes the tables)\n")
             return
         }
         let batch = SlurmBatch(mtlab: mtlab ?? Self.executablePath(), workingDirectory: cwd, sweep: sweep,
@@ -36,6 +36,8 @@ extension SweepCommand {
                 + "# Submitted with:\n" + batch.commands(array: array))
             return
         }
+        // open(_:create:) returned a store or threw; this only unwraps it.
+        guard let store else { throw SweepError(place: tidy(plan.definition.outputPath), message: "holds no sweep") }
         // Two copies of a task would run the same points at once: refuse while any is queued.
         if let record {
             let queued = try Self.queuedTasks(of: record)
@@ -56,20 +58,20 @@ extension SweepCommand {
         updated.tasks = n
         updated.submissions.append(submission)
         // Recorded before the collect job, so that --status finds the array even if that fails.
-        try updated.write(to: store!)
+        try updated.write(to: store)
         let collectJob: String
         do {
             collectJob = try Self.sbatch(batch.submitCollect(after: arrayJob))
         } catch {
-            printError("mtlab: sweep: array job \(arrayJob) was submitted, but not its collect job; run `mtlab sweep \(sweep) --collect` when it has ended\n")
+            printError("mtlab: sweep: array job \(arrayJob) was submitted, but not its collect job; run `mtlab sweep \(shellQuoted(sweep)) --collect` when it has ended\n")
             throw error
         }
         submission.collectJob = collectJob
         updated.submissions[updated.submissions.count - 1] = submission
-        try updated.write(to: store!)
+        try updated.write(to: store)
         try writeOut("array job \(arrayJob): task\(shards.count == 1 ? "" : "s") \(array) of \(n) (task K runs shard K/\(n))\n"
             + "collect job \(collectJob): writes the tables when every task has ended\n")
-        printError("mtlab: sweep: scripts and logs in \(escaped(tidy(batch.slurmFolder))); `mtlab sweep \(sweep) --status` shows progress\n")
+        printError("mtlab: sweep: scripts and logs in \(escaped(tidy(batch.slurmFolder))); `mtlab sweep \(shellQuoted(sweep)) --status` shows progress\n")
     }
 
     func printStatus(_ plan: SweepPlan) throws {
@@ -105,12 +107,20 @@ extension SweepCommand {
             let last = record.submissions.last.map { " (last array job \($0.arrayJob), collect job \($0.collectJob ?? "none"))" } ?? ""
             out += "slurm: \(n) tasks\(last)\n"
             out += "task  runs  done  failed  left  queue\n"
-            for k in 1...n {
-                let mine = status.runs.enumerated().filter { SweepStatus.shard(ofRunAt: $0.offset, of: n) == k }.map(\.element.state)
-                guard !mine.isEmpty else { continue }
-                let ok = mine.filter { $0 == .done }.count
-                let bad = mine.filter { if case .failed = $0 { return true } else { return false } }.count
-                let cells = [String(k), String(mine.count), String(ok), String(bad), String(mine.count - ok - bad)]
+            // Per task: runs, done, failed.
+            var counts = [(runs: Int, done: Int, failed: Int)](repeating: (0, 0, 0), count: n + 1)
+            for (offset, entry) in status.runs.enumerated() {
+                let k = SweepStatus.shard(ofRunAt: offset, of: n)
+                counts[k].runs += 1
+                switch entry.state {
+                case .done: counts[k].done += 1
+                case .failed: counts[k].failed += 1
+                case .notDone: break
+                }
+            }
+            for k in 1...n where counts[k].runs > 0 {
+                let c = counts[k]
+                let cells = [String(k), String(c.runs), String(c.done), String(c.failed), String(c.runs - c.done - c.failed)]
                 let widths = [4, 4, 4, 6, 4]
                 out += zip(cells, widths).map { String(repeating: " ", count: max(0, $1 - $0.count)) + $0 }.joined(separator: "  ")
                     + "  " + (queue[k]?.name ?? "-") + "\n"
@@ -124,11 +134,11 @@ extension SweepCommand {
             }
         }
         if store == nil {
-            out += "nothing has run yet: mtlab sweep \(sweep) (or --slurm) runs it\n"
+            out += "nothing has run yet: mtlab sweep \(shellQuoted(sweep)) (or --slurm) runs it\n"
         } else if missing > 0 || failed > 0 {
             out += record == nil
-                ? "to run what is missing or failed: mtlab sweep \(sweep) --resume (or --slurm --resume)\n"
-                : "to run what is missing or failed: mtlab sweep \(sweep) --slurm --resume\n"
+                ? "to run what is missing or failed: mtlab sweep \(shellQuoted(sweep)) --resume (or --slurm --resume)\n"
+                : "to run what is missing or failed: mtlab sweep \(shellQuoted(sweep)) --slurm --resume\n"
         }
         try writeOut(out)
     }

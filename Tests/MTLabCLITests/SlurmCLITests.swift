@@ -340,6 +340,10 @@ private let sweepFile = """
 /// A folder name that runs a command if a script ever pastes it unquoted.
 private let hostile = "it's a $(touch pwned) `touch pwned`; dir"
 
+/// `text` in single quotes, as a shell reads it back (the quoting is written out here, not
+/// borrowed from mtlab, so that the tests check mtlab's).
+private func quoted(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: #"'\''"#) + "'" }
+
 /// Writes the sweep's files into `lab` under ``hostile``; returns the sweep file's path as given to mtlab.
 private func writeSweep(_ lab: Lab, name: String, operations: Int, grid: String? = nil) throws -> String {
     try lab.write("\(hostile)/configs/base-\(name).toml", base.replacingOccurrences(of: "2000", with: "\(operations)"))
@@ -377,6 +381,8 @@ private let tables = ["results.csv", "results.json", "summary.csv", "summary.jso
     @Test func arrayCollectStatusKillAndResume() throws {
         let clock = ContinuousClock()
         let started = clock.now
+        // Printed last, after the cluster is torn down: the test's whole wall time.
+        defer { print("SweepOnSlurm: \((clock.now - started).components.seconds) s with the cluster's start and teardown") }
         let cluster = try SlurmCluster.start()
         defer { cluster.stop() }
         let startUp = (clock.now - started).components.seconds
@@ -430,7 +436,7 @@ private let tables = ["results.csv", "results.json", "summary.csv", "summary.jso
         #expect(try cluster.waitForJob(second.collect) == "FAILED")
         let collected = try lab.readText("\(hostile)/results/k/slurm/logs/collect-\(second.collect).log")
         #expect(collected.contains("rows have no result yet (shards not run, or interrupted); "
-            + "`mtlab sweep \(k) --slurm --resume` resubmits the tasks that have runs left\n"), "\(collected)")
+            + "`mtlab sweep \(quoted(k)) --slurm --resume` resubmits the tasks that have runs left\n"), "\(collected)")
         let ranBefore = try lab.readText(log).components(separatedBy: "] done ").count - 1
         #expect(ranBefore >= 1 && ranBefore < 6, "task 2 ran \(ranBefore) of its 6 runs before it was cancelled")
 
@@ -438,7 +444,7 @@ private let tables = ["results.csv", "results.json", "summary.csv", "summary.jso
         #expect(interrupted.stdout.contains("\ndone \(18 + ranBefore), failed 0, running 0, pending 0, missing \(6 - ranBefore)\n"),
                 "\(interrupted.stdout)")
         #expect(interrupted.stdout.contains("\n   2     6     \(ranBefore)       0     \(6 - ranBefore)  -\n"), "\(interrupted.stdout)")
-        #expect(interrupted.stdout.hasSuffix("to run what is missing or failed: mtlab sweep \(k) --slurm --resume\n"))
+        #expect(interrupted.stdout.hasSuffix("to run what is missing or failed: mtlab sweep \(quoted(k)) --slurm --resume\n"))
 
         // Finished points stay as they are: the same files, not rewritten.
         func stamps() -> [String: String] {
@@ -610,7 +616,7 @@ private let tables = ["results.csv", "results.json", "summary.csv", "summary.jso
                2    12     0       0    12  -
                3    12    12       0     0  -
                4    12    12       0     0  -
-            to run what is missing or failed: mtlab sweep \(s) --slurm --resume
+            to run what is missing or failed: mtlab sweep \(quoted(s)) --slurm --resume
 
             """)
         #expect(try runScript("\(slurm)/collect.sh", task: nil) != 0, "collect with task 2 missing")
