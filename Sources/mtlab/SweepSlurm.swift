@@ -71,7 +71,7 @@ extension SweepCommand {
         try updated.write(to: store)
         try writeOut("array job \(arrayJob): task\(shards.count == 1 ? "" : "s") \(array) of \(n) (task K runs shard K/\(n))\n"
             + "collect job \(collectJob): writes the tables when every task has ended\n")
-        printError("mtlab: sweep: scripts and logs in \(escaped(tidy(batch.slurmFolder))); `mtlab sweep \(shellQuoted(sweep)) --status` shows progress\n")
+        printError("mtlab: sweep: scripts and logs in \(escaped(tidy(store.slurmFolder))); `mtlab sweep \(shellQuoted(sweep)) --status` shows progress\n")
     }
 
     func printStatus(_ plan: SweepPlan) throws {
