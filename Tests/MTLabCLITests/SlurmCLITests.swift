@@ -394,7 +394,8 @@ private let tables = ["results.csv", "results.json", "summary.csv", "summary.jso
         let output = "\(hostile)/results/false-sharing-protocols"
 
         // The whole sweep as 4 array tasks and a collect job.
-        let submitted = try lab.run(["sweep", s, "--slurm", "--tasks", "4", "--time", "10"], environment: env)
+        let submitted = try lab.run(["sweep", s, "--slurm", "--tasks", "4", "--time", "10", "--partition", "mtlab",
+                                     "--array-parallelism", "4"], environment: env)
         #expect(submitted.status == 0, "\(submitted.stderr)")
         let first = try jobIDs(submitted)
         #expect(submitted.stdout == "array job \(first.array): tasks 1-4 of 4 (task K runs shard K/4)\n"
@@ -402,6 +403,9 @@ private let tables = ["results.csv", "results.json", "summary.csv", "summary.jso
         #expect(try cluster.waitForJob(first.array) == "COMPLETED", "\(cluster.logTail())")
         #expect(try cluster.waitForJob(first.collect) == "COMPLETED", "\(cluster.logTail())")
         #expect(try cluster.jobStates(first.array).keys.sorted() == ["1", "2", "3", "4"])
+        let shown = try cluster.tool("scontrol", ["--oneliner", "show", "job", first.array]).stdout
+        #expect(shown.contains(" TimeLimit=00:10:00 ") && shown.contains(" Partition=mtlab ") && shown.contains(" ArrayTaskThrottle=4 "),
+                "\(shown)")
 
         // The same tables as the sweep run here with two threads.
         let here = try local.run(["sweep", s, "--jobs", "2"])
