@@ -18,6 +18,8 @@ final class SlurmCluster {
     private var exited: [pid_t: Int32] = [:]
     private var tools: [String: String] = [:]
     private var stopped = false
+    /// The user running the tests: SlurmUser, SlurmdUser and the jobs' owner.
+    private let user: String
 
     var conf: String { folder.appendingPathComponent("slurm.conf").path }
     private func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
@@ -40,6 +42,10 @@ final class SlurmCluster {
         let temporary = FileManager.default.temporaryDirectory.path.count <= 40 ? FileManager.default.temporaryDirectory.path : "/tmp"
         folder = URL(fileURLWithPath: temporary).appendingPathComponent("mtlab-slurm-\(UUID().uuidString.prefix(8))")
         environment = ["SLURM_CONF": folder.appendingPathComponent("slurm.conf").path]
+        guard let entry = getpwuid(geteuid()) else {
+            throw Failure(description: "Slurm cannot start: user id \(geteuid()) has no name (no passwd entry), and SlurmUser needs one")
+        }
+        user = String(cString: entry.pointee.pw_name)
         var missing: [String] = []
         // The daemons live in sbin, which a normal user's PATH may lack.
         let searched = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
@@ -74,7 +80,6 @@ final class SlurmCluster {
         try waitUntil("munged to create its socket", timeout: 10) { fm.fileExists(atPath: socket) }
 
         let ports = try Self.freePorts(2)
-        let user = String(cString: getpwuid(geteuid()).pointee.pw_name)
         var name = [CChar](repeating: 0, count: 256)
         gethostname(&name, name.count)
         let host = String(cString: name).split(separator: ".").first.map(String.init) ?? "localhost"
@@ -274,11 +279,12 @@ final class SlurmCluster {
 
     /// Waits for job `id` (every task of an array) to end; returns its final state.
     @discardableResult
-    func waitForJob(_ id: String, timeout: Double = 90) throws -> String {
+    func waitForJob(_ id: String, timeout: Double = 180) throws -> String {
         let ended: Set<String> = ["COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "PREEMPTED", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE"]
         var last: [String: String] = [:]
         try waitUntil("job \(id) to end", timeout: timeout) {
-            last = try jobStates(id)
+            // A busy controller can time out one query; the next one asks again.
+            last = (try? jobStates(id)) ?? [:]
             return !last.isEmpty && last.values.allSatisfy(ended.contains)
         }
         return Set(last.values).sorted().joined(separator: ",")
@@ -290,7 +296,7 @@ final class SlurmCluster {
         guard !stopped else { return }
         stopped = true
         if daemons.contains(where: { $0.name == "slurmctld" && isRunning($0.pid) }) {
-            _ = try? tool("scancel", ["--user=" + String(cString: getpwuid(geteuid()).pointee.pw_name)])
+            _ = try? tool("scancel", ["--user=" + user])
             // Let slurmd end the jobs' step daemons before it goes.
             let deadline = Date().addingTimeInterval(10)
             while Date() < deadline, let r = try? tool("squeue", ["--noheader"]), r.status == 0,
