@@ -3,7 +3,9 @@
 # Safe to rerun: it does nothing when everything is present.
 set -euo pipefail
 
-packages=(pkg-config libgsl-dev zlib1g-dev gnuplot-nox)
+# slurmctld, slurmd, slurm-client and munge: the test of `mtlab sweep --slurm` starts a
+# single-node Slurm of its own (its own munged, key, ports and folders; nothing system-wide).
+packages=(pkg-config libgsl-dev zlib1g-dev gnuplot-nox slurmctld slurmd slurm-client munge)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -5,13 +5,17 @@ import Reports
 
 /// A sweep's output folder: `sweep.json` (which sweep it holds), `points/` (one result
 /// file per finished run, `<key>.json`, and one per failed run, `<key>.failed.json`) and
-/// the tables that ``SweepTables`` derives from them.
+/// the tables that ``SweepTables`` derives from them; `slurm/` when it was submitted with
+/// `mtlab sweep --slurm` (``SlurmBatch``).
 ///
 /// Every file is written to a temporary name and renamed into place, so an interrupted
 /// sweep leaves only whole results; shards on other machines may share the folder.
 public struct SweepStore {
     public let folder: String
     public var pointsFolder: String { folder + "/points" }
+    /// Where `mtlab sweep --slurm` keeps its batch scripts, job logs and record of jobs.
+    public var slurmFolder: String { folder + "/" + Self.slurmFolderName }
+    public static let slurmFolderName = "slurm"
 
     public static let manifestName = "sweep.json"
     /// The derived tables, rewritten whole (from the results) by every run and collect.
@@ -21,6 +25,17 @@ public struct SweepStore {
     /// this sweep. Throws ``SweepError`` for a folder of another sweep or of other files;
     /// nothing in the folder is changed then.
     public static func open(_ plan: SweepPlan, create: Bool) throws -> SweepStore {
+        try open(plan, create: create, change: true)
+    }
+
+    /// What ``open(_:create:)`` checks, changing nothing: the store when the folder holds
+    /// this sweep, nil when it is absent or empty (and `create` allows that), or an error.
+    public static func check(_ plan: SweepPlan, create: Bool) throws -> SweepStore? {
+        let store = try open(plan, create: create, change: false)
+        return FileManager.default.fileExists(atPath: store.folder + "/" + manifestName) ? store : nil
+    }
+
+    private static func open(_ plan: SweepPlan, create: Bool, change: Bool) throws -> SweepStore {
         let folder = plan.definition.outputPath
         let store = SweepStore(folder: folder)
         let fm = FileManager.default
@@ -39,6 +54,8 @@ public struct SweepStore {
             throw SweepError(place: folder, message: "holds files that are not a sweep's (\(other)); give a new or empty output folder")
         } else if !create {
             throw SweepError(place: folder, message: "holds no sweep yet: run the sweep first")
+        } else if !change {
+            return store
         } else {
             // The manifest first, then points/: a shard starting at the same moment sees
             // either an empty folder or this sweep's manifest, never a folder of strangers.
@@ -46,6 +63,7 @@ public struct SweepStore {
             files.add(folder: folder, files: [(manifestName, manifestText(plan))])
             do { try files.commit() } catch let e as OutputError { throw SweepError(place: e.path, message: e.message) }
         }
+        if !change { return store }
         do {
             try makeFolders(store.pointsFolder)
         } catch let e as OutputError {

@@ -15,7 +15,13 @@ struct SweepCommand: ParsableCommand {
             written as it finishes under OUTPUT/points/, named by a hash of its full configuration, \
             so a rerun (or --resume) skips finished runs. Tables: results.csv/json (one row per \
             point and seed), summary.csv/json (mean, sd, 95% CI from Student's t, min, max across \
-            seeds), failures.csv. See docs/sweeps.md for running shards as a Slurm job array.
+            seeds), failures.csv.
+
+            --slurm submits the sweep to Slurm instead: an array job whose task K runs shard K/N \
+            (N = --tasks), then a collect job that writes the tables once every task has ended; \
+            scripts and logs go to OUTPUT/slurm/. --status says which runs are done, failed, \
+            running or missing; --slurm --resume resubmits only the tasks with runs left. See \
+            docs/sweeps.md.
             """)
 
     @Argument(help: "The sweep file (TOML).")
@@ -33,12 +39,53 @@ struct SweepCommand: ParsableCommand {
     @Flag(help: "Run nothing: gather the results the shards wrote and write the tables.")
     var collect = false
 
+    @Flag(help: "Report which runs are done, failed, running (Slurm) or missing, from the output folder; run nothing.")
+    var status = false
+
+    @Flag(help: "Submit to Slurm: an array job (task K runs shard K/N) and a collect job after it; with --resume, only the tasks with runs left.")
+    var slurm = false
+
+    @Option(help: ArgumentHelp("With --slurm: array tasks (shards) (default: the distinct runs, at most 16; on a resubmission, as before).", valueName: "n"))
+    var tasks: Int?
+
+    @Option(help: ArgumentHelp("With --slurm: the partition to submit to.", valueName: "name"))
+    var partition: String?
+
+    @Option(name: .customLong("array-parallelism"), help: ArgumentHelp("With --slurm: at most k tasks at once.", valueName: "k"))
+    var arrayParallelism: Int?
+
+    @Option(help: ArgumentHelp("With --slurm: each job's time limit (Slurm's form: 90, 1:30:00, 2-12:00:00).", valueName: "limit"))
+    var time: String?
+
+    @Option(help: ArgumentHelp("With --slurm: the mtlab the jobs run (default: this one, by absolute path).", valueName: "path"))
+    var mtlab: String?
+
+    @Flag(name: .customLong("dry-run"), help: "With --slurm: print the batch scripts and the sbatch commands; write and submit nothing.")
+    var dryRun = false
+
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
         if let shard { _ = try Self.parseShard(shard) }
         if collect && (shard != nil || resume || jobs != nil) {
             throw ValidationError("--collect runs nothing; it takes no --shard, --resume or --jobs")
         }
+        let slurmOnly: [(String, Bool)] = [("--tasks", tasks != nil), ("--partition", partition != nil),
+                                           ("--array-parallelism", arrayParallelism != nil), ("--time", time != nil),
+                                           ("--mtlab", mtlab != nil), ("--dry-run", dryRun)]
+        if !slurm, let (name, _) = slurmOnly.first(where: { $0.1 }) {
+            throw ValidationError("\(name) is an option of --slurm")
+        }
+        if status && (slurm || collect || resume || shard != nil || jobs != nil) {
+            throw ValidationError("--status runs nothing; it takes no --slurm, --collect, --resume, --shard or --jobs")
+        }
+        if slurm && (collect || shard != nil) {
+            throw ValidationError("--slurm submits every shard and a collect job; it takes no --shard or --collect")
+        }
+        if let tasks, tasks < 1 { throw ValidationError("--tasks must be at least 1, got \(tasks)") }
+        if let arrayParallelism, arrayParallelism < 1 {
+            throw ValidationError("--array-parallelism must be at least 1, got \(arrayParallelism)")
+        }
+        if let mtlab, mtlab.isEmpty { throw ValidationError("--mtlab must name an executable") }
     }
 
     static func parseShard(_ text: String) throws -> (k: Int, n: Int) {
@@ -53,6 +100,14 @@ struct SweepCommand: ParsableCommand {
         try reportingErrors {
             let definition = try SweepDefinition.load(path: sweep)
             let plan = try SweepPlan(definition)
+            if status {
+                try printStatus(plan)
+                return
+            }
+            if slurm {
+                try submit(plan)
+                return
+            }
             let store = try SweepStore.open(plan, create: !resume && !collect)
             let log = SweepLog(interactive: isatty(STDERR_FILENO) != 0, plan: plan)
             if collect {
@@ -87,7 +142,10 @@ struct SweepCommand: ParsableCommand {
             for f in tables.failures { printError("mtlab: sweep: failed: \(log.describe(point: f.point, seed: f.seed)): \(f.message)\n") }
         }
         if tables.missing > 0 {
-            printError("mtlab: sweep: \(tables.missing) of \(plan.runs.count) rows have no result yet (shards not run, or interrupted); rerun to finish them\n")
+            // A sweep submitted to Slurm is finished by resubmitting the tasks with runs left.
+            let submitted = (try? SlurmRecord.read(from: store)).flatMap { $0 } != nil
+            let how = submitted ? "`mtlab sweep \(shellQuoted(sweep)) --slurm --resume` resubmits the tasks that have runs left" : "rerun to finish them"
+            printError("mtlab: sweep: \(tables.missing) of \(plan.runs.count) rows have no result yet (shards not run, or interrupted); \(how)\n")
         }
         if !tables.failures.isEmpty {
             printError("mtlab: sweep: \(tables.failures.count) rows failed; see failures.csv\n")
@@ -98,7 +156,7 @@ struct SweepCommand: ParsableCommand {
 
 /// `path` with `folder/..` pairs and `.` parts removed, for messages only (with symbolic
 /// links the lexical form can name another place, so files are opened by the path as given).
-private func tidy(_ path: String) -> String {
+func tidy(_ path: String) -> String {
     var parts: [Substring] = []
     for part in path.split(separator: "/", omittingEmptySubsequences: false) {
         if part == "." { continue }
@@ -110,7 +168,7 @@ private func tidy(_ path: String) -> String {
 
 /// The sweep's messages on stderr: a progress line redrawn in place on a terminal (at most
 /// ten times a second), plain log lines otherwise.
-private final class SweepLog {
+final class SweepLog {
     let interactive: Bool
     let plan: SweepPlan
     private var lastDrawn = -1.0
