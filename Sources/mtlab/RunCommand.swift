@@ -27,7 +27,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write the JSON report to this file ('-' for stdout).", valueName: "file"))
     var json: String?
 
-    @Option(help: ArgumentHelp("Write tidy CSV files (cpus, lines, line_offsets, statistics) into this folder.", valueName: "dir"))
+    @Option(help: ArgumentHelp("Write tidy CSV files (cpus, lines, line_offsets, statistics; levels and timing for a cache hierarchy) into this folder.", valueName: "dir"))
     var csv: String?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Hottest lines to list (default: 10 in the text report, 100 in JSON).", valueName: "n"))

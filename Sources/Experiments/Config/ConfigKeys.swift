@@ -44,7 +44,7 @@ import Coherence
 /// | `machine.jitter` | integer | 0 | 0…2^30−1 | each turn runs `quantum` ± `jitter` instructions (at least 1), drawn from `system.seed`: other seeds, other interleavings |
 /// | `machine.max_instructions` | integer | 10000000000 (10^10) | 1…2^62 | instructions of all harts together; a guest still running then is stopped, and the run fails |
 /// | `machine.instructions_per_tick` | integer | 100 | 1…2^32 | instructions per hart per tick of the CLINT `mtime`, so that timers are deterministic |
-/// | `machine.trace_fetches` | boolean | false | `true`, `false` | also trace instruction fetches (the data caches skip them; they count in the guest's recorded accesses) |
+/// | `machine.trace_fetches` | boolean | false | `true`, `false` | also trace instruction fetches (they go to `[icache]` when there is one; the data caches skip them; they count in the guest's recorded accesses) |
 /// | `workload.generator` | string | exactly one of `trace`, `elf`, `guest`, `generator` | `reference`, `per-cpu-counters`, `shared-counter`, `lock-counter`, `uniform`, `stream`, `read-mostly` | a synthetic workload instead of a trace, deterministic in `system.seed` (see docs/generators.md) |
 /// | `workload.operations` | integer | 100000 | 1…2^40 | operations per CPU (`reference`: references per CPU, round-robin) |
 /// | `workload.access_size` | integer | 8 | 1…4096 | bytes per access (`reference`: always 4) |
@@ -171,7 +171,7 @@ public struct ConfigKey: Sendable {
             $0.emulated.map { .integer(Int($0.instructionsPerTick)) }
         },
         ConfigKey(name: "machine.trace_fetches", type: .boolean, defaultText: "false", rangeText: "`true`, `false`",
-                  meaning: "also trace instruction fetches (the data caches skip them; they count in the guest's recorded accesses)") {
+                  meaning: "also trace instruction fetches (they go to `[icache]` when there is one; the data caches skip them; they count in the guest's recorded accesses)") {
             $0.emulated.map { .boolean($0.traceFetches) }
         },
     ] + generatorKeys
