@@ -227,6 +227,11 @@ private func with(_ extra: String) -> String { single + "\n" + extra }
              "cache.write_allocate must be true or false, got integer 1"),
             (with("[coherence]\ntransfer_latency = 2.5"), "coherence.transfer_latency",
              "coherence.transfer_latency must be an integer, got float 2.5"),
+            (single.replacingOccurrences(of: "size = 32768", with: "size = 32768\nlatency = 2000000"), "cache.latency",
+             "cache.latency must be 0…2^20, got 2000000"),
+            (with("[icache]\nsets = 4\nreplacement = 3"), "icache.replacement",
+             "icache.replacement must be one of \(ReplacementKind.allCases.map(\.rawValue).joined(separator: ", ")), got integer 3"),
+            (with("[icache]\nsets = 4\nways = 2048"), "icache.ways", "icache.ways must be 1...1024, got 2048"),
         ]
         for (text, key, message) in cases {
             let e = failure(text)
