@@ -72,7 +72,8 @@ public struct CacheGeometry: Equatable, Hashable, Sendable, CustomStringConverti
     }
 }
 
-/// An invalid cache shape; `key` is the config key at fault (without the `cache.` prefix).
+/// An invalid cache shape; `key` is the config key at fault (without its table, `cache.` or
+/// the `icache.` or `level.N.` of another level).
 public struct GeometryError: Error, CustomStringConvertible, Equatable, Sendable {
     /// What is wrong with the key: a bad value, a key that clashes with another, or a
     /// required key not given.
@@ -83,16 +84,22 @@ public struct GeometryError: Error, CustomStringConvertible, Equatable, Sendable
     }
 
     public var key: String
-    /// For ``Problem/invalid``, the rest of the sentence after `cache.KEY`; otherwise the
+    /// For ``Problem/invalid``, the rest of the sentence after `TABLE.KEY`; otherwise the
     /// whole sentence (it names both keys).
     public var message: String
     public var problem: Problem
+    /// The table of the level whose shape it is: `cache`, `icache`, `level.2`.
+    public var table: String
 
-    public init(key: String, message: String, problem: Problem = .invalid) {
+    public init(key: String, message: String, problem: Problem = .invalid, table: String = "cache") {
         self.key = key
         self.message = message
         self.problem = problem
+        self.table = table
     }
 
-    public var description: String { problem == .invalid ? "cache.\(key) \(message)" : message }
+    /// The dotted config key at fault: `cache.ways`, `level.2.ways`.
+    public var qualifiedKey: String { "\(table).\(key)" }
+
+    public var description: String { problem == .invalid ? "\(qualifiedKey) \(message)" : message }
 }

@@ -14,20 +14,33 @@ public struct CacheSettings: Equatable, Sendable {
     /// Nil is ``defaultLineSize``.
     public var lineSize: Int?
     public var replacement: ReplacementKind
+    /// The config table the settings come from (`cache`, `icache`, `level.2`), which the
+    /// errors name.
+    public var table: String
 
     public init(sets: Int? = nil, size: Int? = nil, ways: Int? = nil, lineSize: Int? = nil,
-                replacement: ReplacementKind = .lru) {
+                replacement: ReplacementKind = .lru, table: String = "cache") {
         self.sets = sets
         self.size = size
         self.ways = ways
         self.lineSize = lineSize
         self.replacement = replacement
+        self.table = table
     }
 
     /// The geometry, or a ``GeometryError`` naming the key at fault: exactly one of `sets`
     /// and `size`, each value in range (see ``CacheGeometry``), and a way count the
     /// replacement policy can serve.
     public func geometry() throws -> CacheGeometry {
+        do {
+            return try uncheckedTableGeometry()
+        } catch var e as GeometryError {
+            e.table = table
+            throw e
+        }
+    }
+
+    private func uncheckedTableGeometry() throws -> CacheGeometry {
         let ways = ways ?? Self.defaultWays
         let lineSize = lineSize ?? Self.defaultLineSize
         let geometry: CacheGeometry
@@ -37,10 +50,11 @@ public struct CacheSettings: Equatable, Sendable {
         case let (nil, size?):
             geometry = try CacheGeometry(size: size, ways: ways, lineSize: lineSize)
         case (_?, _?):
-            throw GeometryError(key: "size", message: "cache.sets and cache.size are both given; give exactly one",
+            throw GeometryError(key: "size", message: "\(table).sets and \(table).size are both given; give exactly one",
                                 problem: .conflict)
         case (nil, nil):
-            throw GeometryError(key: "sets", message: "the cache needs cache.sets or cache.size (give exactly one)",
+            let what = table == "cache" ? "the cache" : table
+            throw GeometryError(key: "sets", message: "\(what) needs \(table).sets or \(table).size (give exactly one)",
                                 problem: .missing)
         }
         try replacement.check(ways: ways)

@@ -55,6 +55,11 @@ enum PlotStyle {
         if CoherenceCounterNames.contains(name) {
             return sentence(name) + " (line accesses)"
         }
+        // A cache level's counter from a sweep of hierarchies: level names are capitalised
+        // (L2, LLC), config tables are not.
+        if let dot = name.firstIndex(of: "."), name.first?.isUppercase == true {
+            return name[..<dot] + " " + name[name.index(after: dot)...].replacingOccurrences(of: "_", with: " ")
+        }
         return sentence(name.split(separator: ".").last.map(String.init) ?? name)
     }
 
@@ -82,6 +87,8 @@ enum PlotStyle {
         "workload.generator": "Workload", "workload.operations": "Operations per CPU",
         "workload.stride": "Stride", "workload.working_set": "Working set",
         "workload.access_size": "Access size", "workload.write_fraction": "Write fraction",
+        "cycles": "Cycles (cost model)", "average_access_time": "Average access time (cycles)",
+        "level.1.inclusion": "Inclusion of level 2", "level.2.inclusion": "LLC inclusion",
         "miss_ratio": "Miss ratio", "movement": "Movement (transfers + invalidations)",
         "movement_per_operation": "Movement per operation",
         "misses_per_operation": "Misses per operation", "operations": "Operations",

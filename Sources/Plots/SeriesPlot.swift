@@ -203,12 +203,15 @@ struct SeriesPlot {
             guard FileManager.default.fileExists(atPath: results) else {
                 throw PlotError("\(input): holds no results.csv; give a sweep's output folder (after the sweep or --collect) or a CSV file")
             }
-            return try CSVTable.read(path: results)
+            return try CSVTable.read(path: results).addingHierarchyColumns(points: input)
         }
         guard input.lowercased().hasSuffix(".csv") else {
             throw PlotError("\(input): line, scaling and mrc plots read CSV (a sweep's results.csv or summary.csv, or mtlab mrc output)")
         }
-        return try CSVTable.read(path: input)
+        let table = try CSVTable.read(path: input)
+        guard (input as NSString).lastPathComponent == "results.csv" else { return table }
+        return table.addingHierarchyColumns(points: (input as NSString).deletingLastPathComponent.isEmpty
+            ? "." : (input as NSString).deletingLastPathComponent)
     }
 
     /// Rows where every `key=value[,value…]` filter holds: the key has one of the values

@@ -27,11 +27,14 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write the JSON report to this file ('-' for stdout).", valueName: "file"))
     var json: String?
 
-    @Option(help: ArgumentHelp("Write tidy CSV files (cpus, lines, line_offsets, statistics) into this folder.", valueName: "dir"))
+    @Option(help: ArgumentHelp("Write tidy CSV files (cpus, lines, line_offsets, statistics; levels and timing for a cache hierarchy) into this folder.", valueName: "dir"))
     var csv: String?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Hottest lines to list (default: 10 in the text report, 100 in JSON).", valueName: "n"))
     var top: Int?
+
+    @Option(help: ArgumentHelp("Rank the hottest lines by movement (default) or by stall cycles (cycles; needs a latency in the config).", valueName: "movement|cycles"))
+    var rank: String = "movement"
 
     @Flag(help: "Check the single-writer/multiple-reader invariant after every line access (slow).")
     var check = false
@@ -48,7 +51,13 @@ struct RunCommand: ParsableCommand {
         if let top, top < 0 {
             throw ValidationError("--top must be 0 or more, got \(top)")
         }
+        guard let ranking = LineRanking(rawValue: rank) else {
+            throw ValidationError("--rank must be one of \(LineRanking.allCases.map(\.rawValue).joined(separator: ", ")), got '\(rank)'")
+        }
         let configuration = try RunConfiguration.load(path: config, overrides: overrides)
+        if ranking == .cycles, configuration.hierarchy?.hasTiming != true {
+            throw ValidationError("--rank cycles needs a config with timing: give a latency (cache.latency, level.N.latency, memory.latency or coherence.transfer_latency)")
+        }
         // Refuse bad destinations before the run, which may be long.
         if let json, json != "-" { try OutputFiles.checkFile(json) }
         if let csv { try OutputFiles.checkFolder(csv, allowing: CSVReport.fileNames) }
@@ -71,7 +80,7 @@ struct RunCommand: ParsableCommand {
         var files = OutputFiles()
         var jsonText: String?
         if let json {
-            let text = JSONReport.render(outcome, top: top ?? 100)
+            let text = JSONReport.render(outcome, top: top ?? 100, rank: ranking)
             if json == "-" { jsonText = text } else { files.add(path: json, contents: text) }
         }
         if let csv { files.add(folder: csv, files: CSVReport.render(outcome), family: CSVReport.fileNames) }
@@ -82,7 +91,7 @@ struct RunCommand: ParsableCommand {
         if let jsonText {
             try writeOut(jsonText)
         } else {
-            try writeOut(TextReport.render(outcome, top: top ?? 10))
+            try writeOut(TextReport.render(outcome, top: top ?? 10, rank: ranking))
         }
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let rate = seconds > 0 ? Double(outcome.result.totals.accesses) / seconds / 1e6 : 0
@@ -95,7 +104,8 @@ struct RunCommand: ParsableCommand {
         printError(summary + "\n")
         if check {
             // A violation would have ended the run with an error: reaching here means it held.
-            printError("mtlab: --check: the single-writer/multiple-reader invariant and the snoop filter held after every one of the \(outcome.result.totals.accesses) line accesses\n")
+            let promises = configuration.hierarchy == nil ? "" : ", the agents' private copies and the levels' inclusion promises"
+            printError("mtlab: --check: the single-writer/multiple-reader invariant\(promises.isEmpty ? " and" : ",") the snoop filter\(promises) held after every one of the \(outcome.result.totals.accesses) line accesses\n")
         }
 
         if let guest = outcome.guest, !guest.succeeded {

@@ -20,13 +20,31 @@ import Coherence
 /// | `cache.size` | integer | give `sets` or `size` | bytes: a multiple of ways × line_size giving a power-of-two set count | capacity per cache |
 /// | `cache.ways` | integer | 8 | 1…1024; for `plru` a power of two ≤ 64 | lines per set |
 /// | `cache.replacement` | string | `lru` | `lru` (the least recently used way), `fifo` (the way filled longest ago), `random` (a random way, `SplitMix64.next() % ways` from the seeded stream), `plru` (tree pseudo-LRU), `srrip` (static RRIP: 2-bit RRPV, 0 on a hit, 2 on a fill, evict the first 3), `brrip` (bimodal RRIP: as `srrip`, but fills at 3, or at 2 with probability 1/32 from the seeded stream), `lfu` (the least frequently used way since its fill), `mru` (the most recently used way) | which way of a full set is evicted (invalid ways are filled first, lowest way first) |
+/// | `cache.write_policy` | string | `write-back` | `write-back`, `write-through` | `write-back`: a store dirties the line, which reaches the level below when evicted; `write-through`: every store is also passed down at once. Any key from here to `memory.latency`, or `coherence.transfer_latency`, makes the run a cache hierarchy (docs/hierarchy.md) |
+/// | `cache.write_allocate` | boolean | true | `true`, `false` | a store miss fills the line; `false` passes the store down without filling |
+/// | `cache.latency` | integer | 0 | 0…2^20 | cycles of a hit in the first level; with every latency 0 no timing is reported |
+/// | `icache.sets` | integer | give `sets` or `size` when `[icache]` is given | as `cache.sets` | an instruction cache per CPU beside `[cache]`, with `cache.line_size`; instruction fetches go to it (without it they are skipped) |
+/// | `icache.size` | integer | give `sets` or `size` when `[icache]` is given | as `cache.size` | capacity per instruction cache |
+/// | `icache.ways` | integer | 8 | as `cache.ways` | lines per set |
+/// | `icache.replacement` | string | `lru` | as `cache.replacement` | which way of a full set is evicted |
+/// | `icache.latency` | integer | 0 | 0…2^20 | cycles of a hit in the instruction cache |
+/// | `level.N.name` | string | `L2` for `level.1`, `L3` for `level.2`, … | 1…32 letters, digits, `-`, `_`, `.`; unique | what reports call the level (`[cache]` is `L1`, or `L1d` beside an `[icache]` `L1i`) |
+/// | `level.N.sets` | integer | give `sets` or `size` | as `cache.sets` | sets per cache of the level |
+/// | `level.N.size` | integer | give `sets` or `size` | as `cache.size` | capacity per cache of the level |
+/// | `level.N.ways` | integer | 8 | as `cache.ways` | lines per set |
+/// | `level.N.replacement` | string | `lru` | as `cache.replacement` | which way of a full set is evicted |
+/// | `level.N.latency` | integer | 0 | 0…2^20 | cycles of a hit in the level |
+/// | `level.N.sharing` | string | `private` | `private`, `shared`; no `private` level after a `shared` one | `private`: one cache per CPU; `shared`: one cache for all CPUs |
+/// | `level.N.inclusion` | string | `non-inclusive` | `non-inclusive`, `inclusive`, `exclusive` (shared levels only) | what the level promises about the lines of the levels above it: nothing, every line above is here too (evicting one invalidates the copies above), or a line is above or here, never both |
+/// | `memory.latency` | integer | 0 | 0…2^20 | cycles of a line from memory |
 /// | `coherence.protocol` | string | `mesi` | `none`, `msi`, `mesi`, `moesi` | the protocol joining the caches; `none` is share-nothing |
+/// | `coherence.transfer_latency` | integer | 0 | 0…2^20 | cycles of a line supplied by another CPU's caches (a hierarchy key) |
 /// | `machine.ram` | integer | 134217728 (128 MiB) | bytes: a multiple of 4096, 4 KiB…64 GiB | emulated RAM at 0x8000_0000 (emulated workloads only, as are all `machine` keys) |
 /// | `machine.quantum` | integer | 100 | 1…2^30 | instructions a hart runs per turn of the deterministic round-robin scheduler |
 /// | `machine.jitter` | integer | 0 | 0…2^30−1 | each turn runs `quantum` ± `jitter` instructions (at least 1), drawn from `system.seed`: other seeds, other interleavings |
 /// | `machine.max_instructions` | integer | 10000000000 (10^10) | 1…2^62 | instructions of all harts together; a guest still running then is stopped, and the run fails |
 /// | `machine.instructions_per_tick` | integer | 100 | 1…2^32 | instructions per hart per tick of the CLINT `mtime`, so that timers are deterministic |
-/// | `machine.trace_fetches` | boolean | false | `true`, `false` | also trace instruction fetches (the data caches skip them; they count in the guest's recorded accesses) |
+/// | `machine.trace_fetches` | boolean | false | `true`, `false` | also trace instruction fetches (they go to `[icache]` when there is one; the data caches skip them; they count in the guest's recorded accesses) |
 /// | `workload.generator` | string | exactly one of `trace`, `elf`, `guest`, `generator` | `reference`, `per-cpu-counters`, `shared-counter`, `lock-counter`, `uniform`, `stream`, `read-mostly` | a synthetic workload instead of a trace, deterministic in `system.seed` (see docs/generators.md) |
 /// | `workload.operations` | integer | 100000 | 1…2^40 | operations per CPU (`reference`: references per CPU, round-robin) |
 /// | `workload.access_size` | integer | 8 | 1…4096 | bytes per access (`reference`: always 4) |
@@ -63,6 +81,9 @@ public struct ConfigKey: Sendable {
     /// no key can be left out of them. It returns nil when the key does not apply to the
     /// config (`machine.*` for a trace, `workload.trace` for a guest).
     let resolve: @Sendable (RunConfiguration) -> ConfigValue?
+    /// For the `level.N.*` keys (one per `[[level]]` table): the key's value for one level.
+    /// Their `resolve` gives nil; ``RunConfiguration/resolvedValues`` names each level.
+    let levelValue: (@Sendable (LevelSettings) -> ConfigValue)?
 
     /// The table part of the name (`cache` of `cache.ways`).
     public var table: String { String(name[..<name.firstIndex(of: ".")!]) }
@@ -123,9 +144,11 @@ public struct ConfigKey: Sendable {
                   meaning: "which way of a full set is evicted (invalid ways are filled first, lowest way first)") {
             .string($0.replacement.rawValue)
         },
+    ] + hierarchyKeys + [
         ConfigKey(name: "coherence.protocol", type: .choice(CoherenceProtocol.allCases.map(\.rawValue)),
                   defaultText: "`mesi`", rangeText: "`none`, `msi`, `mesi`, `moesi`",
                   meaning: "the protocol joining the caches; `none` is share-nothing") { .string($0.coherence.rawValue) },
+        transferLatencyKey,
         ConfigKey(name: "machine.ram", type: .integer(EmulatedWorkload.ramRange), defaultText: "134217728 (128 MiB)",
                   rangeText: "bytes: a multiple of 4096, 4 KiB…64 GiB",
                   meaning: "emulated RAM at 0x8000_0000 (emulated workloads only, as are all `machine` keys)") {
@@ -148,7 +171,7 @@ public struct ConfigKey: Sendable {
             $0.emulated.map { .integer(Int($0.instructionsPerTick)) }
         },
         ConfigKey(name: "machine.trace_fetches", type: .boolean, defaultText: "false", rangeText: "`true`, `false`",
-                  meaning: "also trace instruction fetches (the data caches skip them; they count in the guest's recorded accesses)") {
+                  meaning: "also trace instruction fetches (they go to `[icache]` when there is one; the data caches skip them; they count in the guest's recorded accesses)") {
             $0.emulated.map { .boolean($0.traceFetches) }
         },
     ] + generatorKeys
@@ -156,8 +179,12 @@ public struct ConfigKey: Sendable {
     /// The trace formats `workload.format` accepts (the raw values of `MTrace.TraceFormat`).
     static let traceFormatNames = ["text", "din", "mtrace"]
 
-    /// The key named `name`.
-    public static func named(_ name: String) -> ConfigKey? { all.first { $0.name == name } }
+    /// The key named `name`; `level.2.ways` is the key `level.N.ways` (N from 1 to
+    /// ``maximumLevels``).
+    public static func named(_ name: String) -> ConfigKey? {
+        if let (_, leaf) = levelKeyParts(name) { return levelKeys.first { $0.levelLeaf == leaf } }
+        return all.first { $0.name == name && $0.levelValue == nil }
+    }
 
     /// The tables of the config, in order.
     public static var tables: [String] {
@@ -168,7 +195,8 @@ public struct ConfigKey: Sendable {
 
     /// The built keys of `table`, by leaf name, for "valid keys are …" messages.
     static func validLeaves(of table: String) -> [String] {
-        all.filter { $0.table == table }.map(\.leaf)
+        if table == "level" { return levelKeys.map(\.levelLeaf) }
+        return all.filter { $0.table == table }.map(\.leaf)
     }
 
     /// The key table as Markdown, exactly as the doc comment above shows it.
@@ -195,6 +223,19 @@ public struct ConfigKey: Sendable {
         self.rangeText = rangeText
         self.meaning = meaning
         self.resolve = resolve
+        levelValue = nil
+    }
+
+    /// A `level.N.LEAF` key.
+    init(levelLeaf leaf: String, type: ValueType, defaultText: String, rangeText: String, meaning: String,
+         value: @escaping @Sendable (LevelSettings) -> ConfigValue) {
+        name = "level.N." + leaf
+        self.type = type
+        self.defaultText = defaultText
+        self.rangeText = rangeText
+        self.meaning = meaning
+        resolve = { _ in nil }
+        levelValue = value
     }
 }
 

@@ -39,11 +39,17 @@ public struct RunConfiguration: Equatable {
     public var geometry: CacheGeometry
     public var replacement: ReplacementKind
     public var coherence: CoherenceProtocol
+    /// The cache hierarchy, when the config gives any of its keys (`[icache]`, `[[level]]`,
+    /// `[memory]`, the write policy or a latency); its first data level is `geometry` and
+    /// `replacement`. Nil is a single-level run.
+    public var hierarchy: HierarchySettings?
     /// The config file it came from (as named on the command line), for messages.
     public var file: String
 
     public init(cpus: Int, seed: UInt64 = 1, workload: Workload, geometry: CacheGeometry,
-                replacement: ReplacementKind = .lru, coherence: CoherenceProtocol = .mesi, file: String) {
+                replacement: ReplacementKind = .lru, coherence: CoherenceProtocol = .mesi,
+                hierarchy: HierarchySettings? = nil, file: String) {
+        self.hierarchy = hierarchy
         self.cpus = cpus
         self.seed = seed
         self.workload = workload
@@ -78,11 +84,29 @@ public struct RunConfiguration: Equatable {
                                coherence: coherence, seed: seed, checkInvariants: checkInvariants)
     }
 
+    /// What the hierarchy simulator needs of this config, when it has a hierarchy.
+    public func hierarchyConfiguration(checkInvariants: Bool = false) -> HierarchyConfiguration? {
+        hierarchy.map {
+            HierarchyConfiguration(cpus: cpus, hierarchy: $0, coherence: coherence, seed: seed, checkInvariants: checkInvariants)
+        }
+    }
+
     /// Every built key that applies to this config with its resolved value, in
     /// ``ConfigKey/all`` order (both `cache.sets` and `cache.size`, whichever was given;
-    /// the `machine` keys only for emulated workloads).
+    /// the `machine` keys only for emulated workloads; the hierarchy keys only for a
+    /// hierarchy, `level.N.*` as `level.1.name`, `level.1.sets`, …, `level.2.name`, …).
     public var resolvedValues: [(key: String, value: ConfigValue)] {
-        ConfigKey.all.compactMap { key in key.resolve(self).map { (key.name, $0) } }
+        var values: [(key: String, value: ConfigValue)] = []
+        for key in ConfigKey.all {
+            if key.levelValue == nil {
+                if let value = key.resolve(self) { values.append((key.name, value)) }
+            } else if key.name == ConfigKey.levelKeys[0].name, let levels = hierarchy?.data.dropFirst() {
+                for (n, level) in zip(1..., levels) {
+                    for k in ConfigKey.levelKeys { values.append(("level.\(n).\(k.levelLeaf)", k.levelValue!(level))) }
+                }
+            }
+        }
+        return values
     }
 
     /// Reads and validates the TOML config at `path`, applying `--set key=value` overrides
@@ -123,6 +147,8 @@ struct ConfigLoader {
 
     let file: String
     var entries: [String: Entry] = [:]
+    /// The `[[level]]` tables of the file.
+    var levelCount = 0
 
     init(file: String) { self.file = file }
 
@@ -138,12 +164,36 @@ struct ConfigLoader {
             guard ConfigKey.tables.contains(tableName) else {
                 throw unknownKey(tableName, place: file)
             }
+            if tableName == "level" {
+                try readLevels(node)
+                continue
+            }
             guard let table = node.table else {
                 throw ConfigError(.wrongType, place: file, key: tableName,
                                   message: "\(tableName) must be a table ([\(tableName)]), got \(ConfigValue(toml: node).typedDescription)")
             }
             for (leaf, value) in table.sorted(by: { $0.0 < $1.0 }) {
                 let name = tableName + "." + leaf
+                try checkKnown(name, place: file)
+                entries[name] = Entry(value: ConfigValue(toml: value), place: file)
+            }
+        }
+    }
+
+    /// `[[level]]` tables: their keys become `level.1.*`, `level.2.*`, … in file order.
+    mutating func readLevels(_ node: TOMLValue) throws {
+        guard let array = node.array, array.allSatisfy({ $0.table != nil }) else {
+            throw ConfigError(.wrongType, place: file, key: "level",
+                              message: "level must be an array of tables, each written [[level]], got \(ConfigValue(toml: node).typedDescription)")
+        }
+        guard array.count <= ConfigKey.maximumLevels else {
+            throw ConfigError(.outOfRange, place: file, key: "level",
+                              message: "at most \(ConfigKey.maximumLevels) [[level]] tables may follow [cache], got \(array.count)")
+        }
+        levelCount = array.count
+        for (n, element) in zip(1..., array) {
+            for (leaf, value) in (element.table ?? TOMLTable()).sorted(by: { $0.0 < $1.0 }) {
+                let name = "level.\(n).\(leaf)"
                 try checkKnown(name, place: file)
                 entries[name] = Entry(value: ConfigValue(toml: value), place: file)
             }
@@ -158,6 +208,12 @@ struct ConfigLoader {
         let name = text[..<eq].trimmingCharacters(in: .whitespaces)
         let value = text[text.index(after: eq)...].trimmingCharacters(in: .whitespaces)
         try checkKnown(name, place: place)
+        if let (n, _) = ConfigKey.levelKeyParts(name), n > levelCount {
+            let has = levelCount == 0 ? "no [[level]] tables" : levelCount == 1 ? "one [[level]] table (level.1)"
+                : "\(levelCount) [[level]] tables (level.1 to level.\(levelCount))"
+            throw ConfigError(.unknownKey, place: place, key: name,
+                              message: "\(name) names level.\(n), which does not exist: the config has \(has); add a [[level]] table to the file for it")
+        }
         entries[name] = Entry(value: ConfigValue(commandLine: value), place: place)
     }
 
@@ -166,6 +222,9 @@ struct ConfigLoader {
     }
 
     func unknownKey(_ name: String, place: String) -> ConfigError {
+        if let hint = Self.hierarchyKeyHint(name) {
+            return ConfigError(.unknownKey, place: place, key: name, message: hint)
+        }
         let tables = ConfigKey.tables
         if let dot = name.firstIndex(of: "."), tables.contains(String(name[..<dot])) {
             let table = String(name[..<dot])
@@ -173,7 +232,7 @@ struct ConfigLoader {
             return ConfigError(.unknownKey, place: place, key: name,
                                message: "unknown key \(name); valid keys in [\(table)] are \(valid)")
         }
-        let valid = tables.map { "[\($0)]" }.joined(separator: ", ")
+        let valid = tables.map { $0 == "level" ? "[[level]]" : "[\($0)]" }.joined(separator: ", ")
         let what = name.contains(".") ? "key \(name) (no such table)" : "table or key \(name)"
         return ConfigError(.unknownKey, place: place, key: name,
                            message: "unknown \(what); valid tables are \(valid), and keys are written table.key")
@@ -232,23 +291,26 @@ struct ConfigLoader {
         // choice() accepts only the registry's names.
         let replacement = ReplacementKind(rawValue: try choice("cache.replacement") ?? "lru") ?? .lru
         let coherence = CoherenceProtocol(rawValue: try choice("coherence.protocol") ?? "mesi")!
-        let geometry = try validateGeometry(replacement: replacement)
+        let geometry = try validateGeometry(table: "cache", replacement: replacement)
+        let hierarchy = try validateHierarchy(firstLevel: geometry, replacement: replacement)
         let workload = try validateWorkload()
         return RunConfiguration(cpus: cpus, seed: seed, workload: workload, geometry: geometry,
-                                replacement: replacement, coherence: coherence, file: file)
+                                replacement: replacement, coherence: coherence, hierarchy: hierarchy, file: file)
     }
 
-    func validateGeometry(replacement: ReplacementKind) throws -> CacheGeometry {
+    /// The geometry of `table` (`cache`, `icache`, `level.N`); every table but `cache`
+    /// takes `cache.line_size`, given as `lineSize`.
+    func validateGeometry(table: String, lineSize given: Int? = nil, replacement: ReplacementKind) throws -> CacheGeometry {
         // Type and range errors come in this order, whichever keys are wrong.
-        let lineSize = try integer("cache.line_size")
-        let ways = try integer("cache.ways")
-        let sets = try integer("cache.sets")
-        let size = try integer("cache.size")
-        let settings = CacheSettings(sets: sets, size: size, ways: ways, lineSize: lineSize, replacement: replacement)
+        let lineSize = try given ?? integer("cache.line_size")
+        let ways = try integer("\(table).ways")
+        let sets = try integer("\(table).sets")
+        let size = try integer("\(table).size")
+        let settings = CacheSettings(sets: sets, size: size, ways: ways, lineSize: lineSize, replacement: replacement, table: table)
         do {
             return try settings.geometry()
         } catch let e as GeometryError {
-            let name = "cache.\(e.key)"
+            let name = e.qualifiedKey
             let kind: ConfigError.Kind
             switch e.problem {
             case .invalid: kind = .outOfRange

@@ -43,13 +43,11 @@ public struct WorkloadError: Error, CustomStringConvertible, Equatable, Sendable
 
 extension Runner {
     /// Runs the program with the simulator as its trace sink (and `options.accessObserver`
-    /// after it).
+    /// after it); the caller finishes the simulator.
     static func runEmulated(_ configuration: RunConfiguration, _ workload: EmulatedWorkload,
-                            into simulator: CoherenceSimulator, options: EmulatorOptions) throws -> CompletedRun {
+                            into simulator: AccessSink, options: EmulatorOptions) throws -> GuestSummary {
         let sink: AccessSink = options.accessObserver.map { TeeSink(simulator, $0) } ?? simulator
-        let guest = try emulate(configuration, workload, into: sink, options: options)
-        return CompletedRun(configuration: configuration, result: simulator.finish(),
-                          workloadAccesses: guest.recordedAccesses, guest: guest)
+        return try emulate(configuration, workload, into: sink, options: options)
     }
 
     /// Builds (or finds) the program, loads it into a machine with one hart per CPU and

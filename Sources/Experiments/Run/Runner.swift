@@ -13,9 +13,25 @@ public struct CompletedRun {
     public let statistics: RunStatistics
     /// How the guest ran, for emulated workloads.
     public let guest: GuestSummary?
+    /// Every level's counters and the timing, when the config has a hierarchy (`result` is
+    /// its first data level).
+    public let hierarchy: HierarchyResult?
 
     public init(configuration: RunConfiguration, result: SimulationResult, workloadAccesses: UInt64,
                 guest: GuestSummary? = nil) {
+        self.init(configuration: configuration, result: result, hierarchy: nil, workloadAccesses: workloadAccesses, guest: guest)
+    }
+
+    /// A hierarchy run: `result` is the hierarchy's first level.
+    public init(configuration: RunConfiguration, hierarchy: HierarchyResult, workloadAccesses: UInt64,
+                guest: GuestSummary? = nil) {
+        self.init(configuration: configuration, result: hierarchy.simulation, hierarchy: hierarchy,
+                  workloadAccesses: workloadAccesses, guest: guest)
+    }
+
+    private init(configuration: RunConfiguration, result: SimulationResult, hierarchy: HierarchyResult?,
+                 workloadAccesses: UInt64, guest: GuestSummary?) {
+        self.hierarchy = hierarchy
         self.configuration = configuration
         self.result = result
         self.workloadAccesses = workloadAccesses
@@ -27,7 +43,8 @@ public struct CompletedRun {
     public var isPartial: Bool { guest?.isPartial ?? false }
 }
 
-/// Runs a validated config: open the workload, stream it through a ``CoherenceSimulator``.
+/// Runs a validated config: open the workload, stream it through a ``CoherenceSimulator``,
+/// or a ``HierarchySimulator`` when the config has a hierarchy.
 public enum Runner {
     /// Simulates `configuration`'s workload to the end. Throws `TraceError` for bad trace
     /// input (including accesses the simulator rejects, located at the trace),
@@ -37,23 +54,41 @@ public enum Runner {
     /// it ended, and its counters are partial.
     public static func run(_ configuration: RunConfiguration, checkInvariants: Bool = false,
                            emulator: EmulatorOptions = EmulatorOptions()) throws -> CompletedRun {
-        let simulator: CoherenceSimulator
+        if let hierarchy = configuration.hierarchyConfiguration(checkInvariants: checkInvariants) {
+            let simulator = try building(configuration) { try HierarchySimulator(hierarchy) }
+            if case let .emulated(workload) = configuration.workload {
+                let guest = try runEmulated(configuration, workload, into: simulator, options: emulator)
+                return CompletedRun(configuration: configuration, hierarchy: simulator.finish(),
+                                    workloadAccesses: guest.recordedAccesses, guest: guest)
+            }
+            let count = try feed(configuration, into: simulator)
+            return CompletedRun(configuration: configuration, hierarchy: simulator.finish(), workloadAccesses: count)
+        }
+        let simulator = try building(configuration) {
+            try CoherenceSimulator(configuration.simulatorConfiguration(checkInvariants: checkInvariants))
+        }
+        if case let .emulated(workload) = configuration.workload {
+            let guest = try runEmulated(configuration, workload, into: simulator, options: emulator)
+            return CompletedRun(configuration: configuration, result: simulator.finish(),
+                                workloadAccesses: guest.recordedAccesses, guest: guest)
+        }
+        let count = try feed(configuration, into: simulator)
+        return CompletedRun(configuration: configuration, result: simulator.finish(), workloadAccesses: count)
+    }
+
+    /// Makes a simulator, turning what it refuses into a ``ConfigError`` at the config.
+    private static func building<S>(_ configuration: RunConfiguration, _ make: () throws -> S) throws -> S {
         do {
-            simulator = try CoherenceSimulator(configuration.simulatorConfiguration(checkInvariants: checkInvariants))
+            return try make()
         } catch let e as ConfigurationError {
             throw ConfigError(.outOfRange, place: configuration.file, key: e.key, message: e.description)
         } catch let e as GeometryError {
-            throw ConfigError(.outOfRange, place: configuration.file, key: "cache.\(e.key)", message: e.description)
+            throw ConfigError(.outOfRange, place: configuration.file, key: e.qualifiedKey, message: e.description)
         } catch let e as CacheMemoryError {
             // The simulator checks the tag arrays against the machine's memory before it
             // allocates them; the config is what asked for them.
             throw ConfigError(.outOfRange, place: configuration.file, key: "cache.sets", message: e.description)
         }
-        if case let .emulated(workload) = configuration.workload {
-            return try runEmulated(configuration, workload, into: simulator, options: emulator)
-        }
-        let count = try feed(configuration, into: simulator)
-        return CompletedRun(configuration: configuration, result: simulator.finish(), workloadAccesses: count)
     }
 
     /// Streams `configuration`'s workload into `sink` (a simulator, an analysis) and returns

@@ -6,6 +6,9 @@ extension RunConfiguration {
     /// replayed with another policy gives identical counters for every seed.
     public var seedMatters: Bool {
         if replacement.drawsRandomNumbers { return true }
+        if let h = hierarchy, (h.data + [h.instruction].compactMap { $0 }).contains(where: { $0.replacement.drawsRandomNumbers }) {
+            return true
+        }
         switch workload {
         case .trace: return false
         case let .generator(spec): return spec.usesSeed(cpus: cpus)

@@ -7,8 +7,10 @@ import MTrace
 /// CPU sets are written as `0;2;5` (empty when no CPU), so that no field needs quoting.
 public enum CSVReport {
     /// The files `render` produces, the only names `--csv` accepts in an existing folder.
-    /// `guest.csv` is written for emulated workloads only.
-    public static let fileNames = ["cpus.csv", "lines.csv", "line_offsets.csv", "statistics.csv", "guest.csv"]
+    /// `guest.csv` is written for emulated workloads only, `levels.csv` for hierarchies and
+    /// `timing.csv` for hierarchies with latencies.
+    public static let fileNames = ["cpus.csv", "lines.csv", "line_offsets.csv", "statistics.csv", "guest.csv",
+                                   "levels.csv", "timing.csv"]
 
     /// Each file's name and contents, in ``fileNames`` order.
     public static func render(_ outcome: CompletedRun) -> [(name: String, contents: String)] {
@@ -16,11 +18,15 @@ public enum CSVReport {
         let byAddress = result.linesByAddress()
         var files = [
             ("cpus.csv", cpus(result)),
-            ("lines.csv", lines(result, byAddress)),
+            ("lines.csv", lines(result, byAddress, cycles: outcome.lineCycles)),
             ("line_offsets.csv", offsets(result, byAddress)),
             ("statistics.csv", statistics(outcome.statistics)),
         ]
         if let g = outcome.guest { files.append(("guest.csv", guest(g))) }
+        if let h = outcome.hierarchy {
+            files.append(("levels.csv", levels(h)))
+            if let t = h.timing { files.append(("timing.csv", timing(t))) }
+        }
         return files
     }
 
@@ -56,14 +62,17 @@ public enum CSVReport {
                    result.cpus.enumerated().map { row(String($0), $1) } + [row("total", result.totals)])
     }
 
-    static func lines(_ result: SimulationResult, _ order: [Int]) -> String {
+    /// Every line; `stall_cycles` follows `movement` when the run has timing (`cycles`).
+    static func lines(_ result: SimulationResult, _ order: [Int], cycles: [UInt64]? = nil) -> String {
         let fields = LineSummary.counterFields
-        return csv(["address", "readers", "writers"] + fields.map(\.name) + ["movement", "sharing", "falsely_shared"],
+        return csv(["address", "readers", "writers"] + fields.map(\.name) + ["movement"]
+                       + (cycles == nil ? [] : ["stall_cycles"]) + ["sharing", "falsely_shared"],
                    order.map { index in
                        let l = result.lines[index]
+                       let stall = cycles.map { [String(index < $0.count ? $0[index] : 0)] } ?? []
                        return [hex(l.address), cpuList(l.readers), cpuList(l.writers)]
                            + fields.map { String(l[keyPath: $0.value]) }
-                           + [String(l.movement), l.sharing.rawValue, l.isFalselyShared ? "true" : "false"]
+                           + [String(l.movement)] + stall + [l.sharing.rawValue, l.isFalselyShared ? "true" : "false"]
                    })
     }
 

@@ -4,35 +4,46 @@ import Statistics
 import MTrace
 
 /// The machine-readable report of a run: one JSON object with `config`, `guest` (emulated
-/// workloads only), `totals`, `cpus`, `transfer_matrix` (rows: supplying CPU; columns:
-/// requesting CPU), `lines` (the hottest, by movement) and `statistics`. Counters use their
-/// spec names.
+/// workloads only), `totals`, `cpus`, for a hierarchy `levels`, `icache` (when it has one)
+/// and `timing` (when it has latencies), `transfer_matrix` (rows: supplying CPU; columns:
+/// requesting CPU), `lines` (the hottest, by movement or by stall cycles) and
+/// `statistics`. Counters use their spec names.
 public enum JSONReport {
     /// The report as text; `top` is how many of the hottest lines `lines` holds.
-    public static func render(_ outcome: CompletedRun, top: Int) -> String {
-        value(outcome, top: top).rendered()
+    public static func render(_ outcome: CompletedRun, top: Int, rank: LineRanking = .movement) -> String {
+        value(outcome, top: top, rank: rank).rendered()
     }
 
     /// The report as a value, for callers that embed it.
-    public static func value(_ outcome: CompletedRun, top: Int) -> JSONValue {
+    public static func value(_ outcome: CompletedRun, top: Int, rank: LineRanking = .movement) -> JSONValue {
         let result = outcome.result
         var members: [(String, JSONValue)] = [("config", config(outcome.configuration))]
         if let g = outcome.guest { members.append(("guest", guest(g, result.totals))) }
-        return .object(members + [
+        members += [
             ("totals", counters(result.totals)),
             ("cpus", .array(result.cpus.enumerated().map { cpu, c in
                 guard case let .object(members) = counters(c) else { return .null }
                 return .object([("cpu", .integer(cpu))] + members)
             })),
+        ]
+        if let h = outcome.hierarchy {
+            members.append(("levels", levels(h)))
+            if let i = h.instruction { members.append(("icache", level(i))) }
+            if let t = h.timing { members.append(("timing", timing(t))) }
+        }
+        let cycles = outcome.lineCycles
+        return .object(members + [
             ("transfer_matrix", transferMatrix(result)),
-            ("lines", .array(result.hottestLines(top).map { line(result, $0) })),
+            ("lines", .array(outcome.hottestLines(top, rank: rank).map { line(result, $0, cycles: cycles) })),
             ("statistics", statistics(outcome.statistics)),
         ])
     }
 
-    /// The resolved config, nested by table as in the TOML file.
+    /// The resolved config, nested by table as in the TOML file; `level` is a list with
+    /// one object per `[[level]]` table.
     static func config(_ c: RunConfiguration) -> JSONValue {
         var tables: [(String, [(String, JSONValue)])] = []
+        var levels: [[(String, JSONValue)]] = []
         for (name, value) in c.resolvedValues {
             let key = ConfigKey.named(name)!
             let json: JSONValue
@@ -43,13 +54,19 @@ public enum JSONReport {
             case let .boolean(b): json = .bool(b)
             case .other: json = .null
             }
+            if let (n, leaf) = ConfigKey.levelKeyParts(name) {
+                if levels.count < n { levels.append([]) }
+                levels[n - 1].append((leaf, json))
+                if !tables.contains(where: { $0.0 == "level" }) { tables.append(("level", [])) }
+                continue
+            }
             if let i = tables.firstIndex(where: { $0.0 == key.table }) {
                 tables[i].1.append((key.leaf, json))
             } else {
                 tables.append((key.table, [(key.leaf, json)]))
             }
         }
-        return .object(tables.map { ($0.0, .object($0.1)) })
+        return .object(tables.map { $0.0 == "level" ? ("level", .array(levels.map { .object($0) })) : ($0.0, .object($0.1)) })
     }
 
     /// How the guest ran. `partial` is true when the counters cover only part of its work;
@@ -96,13 +113,15 @@ public enum JSONReport {
 
     static func cpuList(_ set: CPUSet) -> JSONValue { .array(set.members.map { .integer($0) }) }
 
-    static func line(_ result: SimulationResult, _ index: Int) -> JSONValue {
+    /// A hot line; `stall_cycles` follows `movement` when the run has timing (`cycles`).
+    static func line(_ result: SimulationResult, _ index: Int, cycles: [UInt64]? = nil) -> JSONValue {
         let l = result.lines[index]
+        let stall: [(String, JSONValue)] = cycles.map { [("stall_cycles", .unsigned(index < $0.count ? $0[index] : 0))] } ?? []
         return .object(
             [("address", .string(hex(l.address))), ("readers", cpuList(l.readers)), ("writers", cpuList(l.writers))]
             + LineSummary.counterFields.map { ($0.name, .unsigned(l[keyPath: $0.value])) }
-            + [("movement", .unsigned(l.movement)),
-               ("sharing", .string(l.sharing.rawValue)),
+            + [("movement", .unsigned(l.movement))] + stall
+            + [("sharing", .string(l.sharing.rawValue)),
                ("falsely_shared", .bool(l.isFalselyShared)),
                ("offsets", .array(result.offsets(ofLine: index).map { use in
                    .object([("offset", .integer(use.offset)), ("readers", cpuList(use.readers)),

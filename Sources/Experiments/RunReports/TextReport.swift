@@ -11,10 +11,15 @@ public enum TextReport {
     static let width = 120
 
     /// The whole report; `top` is how many of the hottest lines to list.
-    public static func render(_ outcome: CompletedRun, top: Int) -> String {
+    public static func render(_ outcome: CompletedRun, top: Int, rank: LineRanking = .movement) -> String {
         var parts = [configuration(outcome)]
         if let guest = outcome.guest { parts.append(self.guest(guest, outcome.result.totals)) }
-        parts += [counters(outcome), hottestLines(outcome, top: top), statistics(outcome.statistics)]
+        parts.append(counters(outcome))
+        if let h = outcome.hierarchy {
+            parts.append(levels(h))
+            if let t = h.timing { parts.append(timing(t)) }
+        }
+        parts += [hottestLines(outcome, top: top, rank: rank), statistics(outcome.statistics)]
         return parts.joined(separator: "\n")
     }
 
@@ -24,6 +29,7 @@ public enum TextReport {
         t.rows.append(["cpus", String(c.cpus)])
         t.rows.append(["cache", c.geometry.description])
         t.rows.append(["replacement", c.replacement.rawValue + (c.replacement.drawsRandomNumbers ? " (seed \(c.seed))" : "")])
+        t.rows += levelRows(c)
         t.rows.append(["protocol", c.coherence.rawValue])
         switch c.workload {
         case .trace: t.rows.append(["trace", c.workloadDescription])
@@ -82,25 +88,29 @@ public enum TextReport {
             + table.split(keep: 1, width: width).map { $0.render() }.joined(separator: "\n")
     }
 
-    static func hottestLines(_ outcome: CompletedRun, top: Int) -> String {
+    static func hottestLines(_ outcome: CompletedRun, top: Int, rank: LineRanking = .movement) -> String {
         let result = outcome.result
-        let hottest = result.hottestLines(top)
+        let hottest = outcome.hottestLines(top, rank: rank)
+        let cycles = outcome.lineCycles
         var table = TextTable([
             .init(header: "address", rightAligned: false), .init(header: "cpus", rightAligned: false),
-            .init(header: "sharing", rightAligned: false), .init(header: "movement", rightAligned: true),
+            .init(header: "sharing", rightAligned: false), .init(header: "movement", rightAligned: true)]
+            + (cycles == nil ? [] : [.init(header: "stall_cycles", rightAligned: true)]) + [
             .init(header: "accesses", rightAligned: true), .init(header: "misses", rightAligned: true),
             .init(header: "true_sharing", rightAligned: true), .init(header: "false_sharing", rightAligned: true),
             .init(header: "offsets (W wrote, R only read)", rightAligned: false),
         ])
         for index in hottest {
             let line = result.lines[index]
+            let stall = cycles.map { [String(index < $0.count ? $0[index] : 0)] } ?? []
             table.rows.append([
-                hex(line.address), line.cpus.description, line.sharing.rawValue, String(line.movement),
+                hex(line.address), line.cpus.description, line.sharing.rawValue, String(line.movement)] + stall + [
                 String(line.accesses), String(line.misses), String(line.trueSharingMisses),
                 String(line.falseSharingMisses), offsetSummary(result.offsets(ofLine: index)),
             ])
         }
-        let title = "Top \(hottest.count) of \(result.lines.count) lines by movement (transfers + invalidations)\n"
+        let by = rank == .cycles && cycles != nil ? "stall cycles" : "movement (transfers + invalidations)"
+        let title = "Top \(hottest.count) of \(result.lines.count) lines by \(by)\n"
         return hottest.isEmpty ? title : title + table.render()
     }
 
