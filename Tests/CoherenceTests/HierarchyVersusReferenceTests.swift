@@ -57,7 +57,7 @@ func randomHierarchy(_ shape: HierarchyShape, protocol p: CoherenceProtocol, ins
                         replacement: policy, latency: latency(1))
         : nil
     let settings = HierarchySettings(data: data, instruction: icache, memoryLatency: timed ? 100 + pick(50) : 0,
-                                     transferLatency: timed ? 30 + pick(20) : 0)
+                                     transferLatency: timed ? 30 + pick(20) : 0, classifiesMisses: true)
     return HierarchyConfiguration(cpus: cpus, hierarchy: settings, coherence: p, seed: seed)
 }
 
@@ -95,7 +95,7 @@ func swiftLiteral(_ c: HierarchyConfiguration) -> String {
     let h = c.hierarchy
     return "HierarchyConfiguration(cpus: \(c.cpus), hierarchy: HierarchySettings(data: [\(h.data.map(level).joined(separator: ", "))], "
         + "instruction: \(h.instruction.map(level) ?? "nil"), memoryLatency: \(h.memoryLatency), "
-        + "transferLatency: \(h.transferLatency)), coherence: .\(c.coherence))"
+        + "transferLatency: \(h.transferLatency), classifiesMisses: \(h.classifiesMisses)), coherence: .\(c.coherence))"
 }
 
 /// Every way the engine disagrees with the reference model on this trace (empty: agreement).
@@ -297,7 +297,7 @@ struct HierarchyVersusReferenceTests {
     func uncountedBackInvalidationWriteback() throws {
         let h = HierarchyConfiguration(cpus: 2, hierarchy: HierarchySettings(data: [
             try privateLevel("L1", sets: 2, ways: 2, lineSize: 32), try sharedLevel("L2", sets: 8, ways: 3, lineSize: 32, inclusion: .inclusive),
-        ]), coherence: .none)
+        ], classifiesMisses: true), coherence: .none)
         // Four stores to lines of one L2 set: the fourth evicts the first, dirty in CPU 0's L1.
         let trace: [Access] = [.w(0, 0x100260, 4), .w(0, 0x10007e, 2), .w(1, 0x100169, 8), .w(1, 0x100370, 8)]
         #expect(hierarchyDisagreements(h, trace, quirks: .uncountedBackInvalidationWriteback).isEmpty)
@@ -315,7 +315,7 @@ struct HierarchyVersusReferenceTests {
     func transferReadsMemory(_ p: CoherenceProtocol) throws {
         let h = HierarchyConfiguration(cpus: 2, hierarchy: HierarchySettings(
             data: [try privateLevel("L1", sets: 1, ways: 2, lineSize: 16, .fifo), try privateLevel("L2", sets: 2, ways: 3, lineSize: 16, .fifo)],
-            memoryLatency: 100, transferLatency: 40), coherence: p)
+            memoryLatency: 100, transferLatency: 40, classifiesMisses: true), coherence: p)
         // CPU 1 writes line 0x100080; CPU 0's load of it is a transfer (a hitm).
         let trace: [Access] = [.w(1, 0x100087, 4), .r(0, 0x100088, 4)]
         #expect(hierarchyDisagreements(h, trace, quirks: .transferReadsMemoryWithoutSharedLevel).isEmpty)
@@ -334,7 +334,7 @@ struct HierarchyVersusReferenceTests {
             try privateLevel("L1", sets: 2, ways: 2, lineSize: 32, .fifo, writeThrough: true),
             try privateLevel("L2", sets: 2, ways: 3, lineSize: 32, .fifo),
             try sharedLevel("L3", sets: 4, ways: 2, lineSize: 32, .fifo, inclusion: .nonInclusive),
-        ]), coherence: .msi)
+        ], classifiesMisses: true), coherence: .msi)
         let trace: [Access] = [.r(0, 0x100050, 64), .w(1, 0x100072, 57)]
         #expect(hierarchyDisagreements(h, trace, quirks: .bypassingStoreFetchesFromSharedLevels).isEmpty)
         withKnownIssue("L3 reads: 5 instead of the documented 4") {
@@ -351,7 +351,7 @@ struct HierarchyVersusReferenceTests {
         let h = HierarchyConfiguration(cpus: 1, hierarchy: HierarchySettings(data: [
             try privateLevel("L1", sets: 1, ways: 1, lineSize: 16, writeThrough: true),
             try sharedLevel("L2", sets: 4, ways: 3, lineSize: 16, inclusion: .exclusive),
-        ]), coherence: .none)
+        ], classifiesMisses: true), coherence: .none)
         let trace: [Access] = [.r(0, 0x100061, 1), .w(0, 0x100065, 1), .r(0, 0x1000d0, 1), .r(0, 0x100063, 1)]
         let r = try runHierarchy(h, trace)
         withKnownIssue("L1 writebacks 1") {

@@ -74,7 +74,8 @@ import TOML
         // A late error on a long line is found once, not rescanned per character.
         #expect(failure("a = [" + String(repeating: "1, ", count: 100_000) + "?]")?.column == 6 + 3 * 100_000)
         let elapsed = clock.now - start
-        // Linear work here is about a second in a debug build; quadratic would be hours.
-        #expect(elapsed < .seconds(20), "\(elapsed)")
+        // Linear work here is a few seconds in a debug build (tens on a machine busy with the
+        // rest of the suite); quadratic would be hours, so the bound is loose on purpose.
+        #expect(elapsed < .seconds(120), "\(elapsed)")
     }
 }

@@ -2,7 +2,7 @@ import CacheModels
 import MTrace
 
 /// The general engine: every CPU with its private levels (and instruction cache), shared
-/// levels below, joined by a coherence protocol. docs/hierarchy.md states its rules; in short:
+/// levels below, joined by a coherence protocol. docs/semantics.md §8 states its rules; in short:
 ///
 /// * A CPU's private data levels are one coherence agent: the protocol state of a line is
 ///   the agent's, kept alike in every private copy; snoops act on all of them.

@@ -33,7 +33,7 @@ public struct LevelResult: Sendable {
     }
 }
 
-/// The cost model's cycles (docs/hierarchy.md): each line access costs the latency of
+/// The cost model's cycles (docs/semantics.md §8): each line access costs the latency of
 /// the level that served it plus those of the levels it passed on the way (a transfer from
 /// a peer costs the transfer latency, memory its latency). A ranking aid, not a pipeline.
 public struct HierarchyTiming: Sendable {

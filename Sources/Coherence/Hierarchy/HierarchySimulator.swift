@@ -2,7 +2,7 @@ import CacheModels
 import MTrace
 
 /// A multi-CPU cache hierarchy simulator: each CPU's private levels, shared levels below,
-/// joined by a coherence protocol (docs/hierarchy.md). Feed it batches; ``finish()`` gives
+/// joined by a coherence protocol (docs/semantics.md §8). Feed it batches; ``finish()`` gives
 /// the ``HierarchyResult``. A hierarchy of one private level is exactly a
 /// ``CoherenceSimulator``, which runs it faster.
 public final class HierarchySimulator: AccessSink {
