@@ -34,7 +34,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Repetitions per case; the fastest counts.")
     var repeats: Int = 3
 
-    @Option(help: "Cases to run: any of a, b, c, p (the din file of c parsed alone) and t (c from a text trace).")
+    @Option(help: "Cases to run: any of a, b, c, p (the din file of c parsed alone), t (c from a text trace), h and m (cache hierarchies).")
     var cases: String = "abc"
 
     @Flag(help: "Instead of the cases: a sweep of 100 small points with --jobs 1 and 2 (speed-up, cores busy).")
