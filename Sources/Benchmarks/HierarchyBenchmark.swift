@@ -35,16 +35,7 @@ extension SimulatorBenchmark {
                                    _ description: String) throws -> Case {
         let best = try fastest {
             let sim = try HierarchySimulator(config)
-            let seconds = try timed {
-                try accesses.withUnsafeBufferPointer { all in
-                    var i = 0
-                    while i < all.count {
-                        let n = min(defaultBatchSize, all.count - i)
-                        try sim.consume(UnsafeBufferPointer(rebasing: all[i..<i + n]))
-                        i += n
-                    }
-                }
-            }.seconds
+            let seconds = try timed { try feed(accesses, to: sim) }.seconds
             return (seconds, sim.finish().simulation.totals.misses)
         }
         return Case(name: name, description: description, rate: Double(accesses.count) / best.seconds, target: nil,

@@ -121,20 +121,23 @@ public struct SimulatorBenchmark {
                           target: Double) throws -> Case {
         let best = try fastest {
             let sim = try CoherenceSimulator(config)
-            let seconds = try timed {
-                try accesses.withUnsafeBufferPointer { all in
-                    var i = 0
-                    while i < all.count {
-                        let n = min(defaultBatchSize, all.count - i)
-                        try sim.consume(UnsafeBufferPointer(rebasing: all[i..<i + n]))
-                        i += n
-                    }
-                }
-            }.seconds
+            let seconds = try timed { try feed(accesses, to: sim) }.seconds
             return (seconds, try sim.result().totals.misses)
         }
         return Case(name: name, description: description, rate: Double(accesses.count) / best.seconds, target: target,
                     misses: best.count)
+    }
+
+    /// Hands `accesses` to `sink` in batches of the default size, as a trace reader would.
+    func feed(_ accesses: [Access], to sink: some AccessSink) throws {
+        try accesses.withUnsafeBufferPointer { all in
+            var i = 0
+            while i < all.count {
+                let n = min(defaultBatchSize, all.count - i)
+                try sink.consume(UnsafeBufferPointer(rebasing: all[i..<i + n]))
+                i += n
+            }
+        }
     }
 
     /// Cases (c) and (t): the file parsed and simulated as (a).

@@ -88,9 +88,7 @@ struct CoherenceEngine {
         fastPaths = maskWords == 1 && !configuration.checkInvariants
         privateLoadFill = table[.invalid, .load]!.next.rawValue
         privateStoreFill = table[.invalid, .store]!.next.rawValue
-        writebackStates = table.states.reduce(0) { mask, state in
-            table[state, .replacement]?.actions.contains(.writeback) == true ? mask | 1 << state.rawValue : mask
-        }
+        writebackStates = UInt8(truncatingIfNeeded: table.writebackStates)
         // The line table first: it is the one allocation here that can fail without trapping.
         lines = try LineTable(cpus: cpus, lineSize: lineSize)
         let packed = table.packed()
@@ -148,10 +146,7 @@ struct CoherenceEngine {
 
     @inline(__always)
     func transition(_ state: UInt8, _ event: ProtocolEvent) -> (next: UInt8, actions: ProtocolActions) {
-        let cell = cells[Int(state) &* Self.eventCount &+ event.rawValue]
-        // An empty cell is a bug in a table or in the engine, never an input error.
-        precondition(cell != 0xFFFF, "protocol \(configuration.coherence): no transition for state \(state) on \(event)")
-        return (UInt8(truncatingIfNeeded: cell), ProtocolActions(rawValue: UInt8(truncatingIfNeeded: cell >> 8)))
+        ProtocolTable.unpack(cells[Int(state) &* Self.eventCount &+ event.rawValue], configuration.coherence, state: state, event: event)
     }
 
     // MARK: Batches

@@ -181,3 +181,22 @@ private extension String {
         return s
     }
 }
+
+extension ProtocolTable {
+    /// The states whose eviction writes back, as a mask of raw values (the engines' test of
+    /// a victim, with no branch).
+    var writebackStates: UInt64 {
+        states.reduce(0) { mask, state in
+            self[state, .replacement]?.actions.contains(.writeback) == true ? mask | 1 << state.rawValue : mask
+        }
+    }
+
+    /// A cell of ``packed()`` as the next state and the actions. An empty cell is a bug in a
+    /// table or in an engine, never an input error.
+    @inline(__always)
+    static func unpack(_ cell: UInt16, _ coherence: CoherenceProtocol, state: UInt8, event: ProtocolEvent)
+        -> (next: UInt8, actions: ProtocolActions) {
+        precondition(cell != 0xFFFF, "protocol \(coherence): no transition for state \(state) on \(event)")
+        return (UInt8(truncatingIfNeeded: cell), ProtocolActions(rawValue: UInt8(truncatingIfNeeded: cell >> 8)))
+    }
+}

@@ -36,9 +36,6 @@ package struct FullyAssociativeShadow {
         seen = LineMap(capacity: capacity)
     }
 
-    /// Whether the shadow holds `line` now.
-    package func contains(_ line: UInt64) -> Bool { slotOfLine.contains(line) }
-
     /// Records a reference to `line`: a hit refreshes it (LRU), a miss fills it, evicting
     /// the oldest line when full. `fills` false leaves a miss unfilled (a store that does not
     /// allocate), as the level does. Returns whether the shadow held the line before.

@@ -102,9 +102,7 @@ struct HierarchyEngine {
         classifiesMisses = h.classifiesMisses
         let table = ProtocolTable.of(configuration.coherence)
         cells = table.packed()
-        writebackStates = table.states.reduce(0) { mask, state in
-            table[state, .replacement]?.actions.contains(.writeback) == true ? mask | 1 << state.rawValue : mask
-        }
+        writebackStates = table.writebackStates
         promisesBelow = h.data.indices.map { level in h.data[(level + 1)...].contains { $0.inclusion != .nonInclusive } }
         var specs: [LevelSettings] = []
         for _ in 0..<cpus { specs += h.data[..<privateCount] }
@@ -163,9 +161,7 @@ struct HierarchyEngine {
 
     @inline(__always)
     func transition(_ state: UInt8, _ event: ProtocolEvent) -> (next: UInt8, actions: ProtocolActions) {
-        let cell = cells[Int(state) &* ProtocolEvent.allCases.count &+ event.rawValue]
-        precondition(cell != 0xFFFF, "protocol \(configuration.coherence): no transition for state \(state) on \(event)")
-        return (UInt8(truncatingIfNeeded: cell), ProtocolActions(rawValue: UInt8(truncatingIfNeeded: cell >> 8)))
+        ProtocolTable.unpack(cells[Int(state) &* ProtocolEvent.allCases.count &+ event.rawValue], configuration.coherence, state: state, event: event)
     }
 
     /// The cache index of data level `level` for `cpu` (a shared level has one for all).
